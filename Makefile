@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test requirements bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)  ## full conformance suite against the bundled reference broker; reports in reports/
+	$(BIN)/harness run --report-dir reports
+
+test: $(TEST_STAMP)  ## the project's own tests
+	$(BIN)/python -m pytest
+
+requirements: $(STAMP)  ## print the requirement catalog with coverage
+	$(BIN)/harness requirements
+
+bench: $(TEST_STAMP)  ## trading LP build/solve figures at 10..10,000 nodes
+	$(BIN)/python bench/clearing.py
+
+clean:  ## remove the virtualenv and generated reports
+	rm -rf $(VENV) reports .pytest_cache

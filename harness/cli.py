@@ -1,0 +1,168 @@
+"""The `harness` command (DESIGN.md "CLI", a contract).
+
+Exit codes of `harness run`: 0 the SUT is conformant for the profile, 1 it is not, 2 usage or
+harness error (bad option, unreachable SUT adapter, a feature that does not collect).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+from . import __version__, catalog
+from .errors import HarnessError
+from .features import coverage, default_features_dir
+
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_HARNESS_ERROR = 0, 1, 2
+
+_RUN_EPILOG = """\
+examples:
+  harness run                                   # reference broker, profile y2072, reports in ./reports
+  harness run --profile y2072-markets -r Y2072-7.5-02
+  harness run --sut mypkg.adapter:make_sut --report-dir out/vendor-x
+  harness run -k "expired" -- -x                # extra pytest options after --
+
+A vendor platform plugs in as a Python factory: `--sut package.module:factory`, where
+factory(workdir=...) returns an object implementing harness.sut.MarketSUT (see README,
+"SUT contract"). Reports written: conformance.json, conformance.html, junit.xml and
+allure-results/ (open with `allure serve reports/allure-results` if you have Allure).
+exit status: 0 conformant, 1 not conformant, 2 usage or harness error.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Conformance harness for energy-sharing and trading platforms (ITU-T Y.2072, "
+                    "ISO/IEC JTC 1/SC 38 metering and billing indicators).")
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    run = verbs.add_parser(
+        "run", help="run the conformance features against a SUT and write the reports",
+        description="Run the Gherkin conformance features against a system under test, turn scenario "
+                    "outcomes into per-requirement verdicts, and write the reports.",
+        epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY",
+                     help="the system under test: 'reference' (bundled broker, in-process, default) or "
+                          "a factory importable from PYTHONPATH")
+    run.add_argument("--profile", default="y2072", metavar="NAME",
+                     help="requirements the conformance claim covers; others are reported not-applicable "
+                          "(default: y2072; see `harness requirements --profiles`)")
+    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+                     help="where to write conformance.json, conformance.html, junit.xml, allure-results/ "
+                          "(default: ./reports; previous reports there are replaced)")
+    run.add_argument("-r", "--requirement", action="append", default=[], metavar="ID",
+                     help="run only scenarios tagged with this requirement ID (repeatable); the others "
+                          "are reported not-tested, so the run cannot claim conformance")
+    run.add_argument("-k", metavar="EXPR", help="pytest -k expression on scenario names")
+    run.add_argument("-m", metavar="EXPR",
+                     help="pytest -m expression on requirement tags, with '-' and '.' written as '_' "
+                          "(e.g. Y2072_7_5_01)")
+    run.add_argument("--features", type=Path, default=None, metavar="DIR",
+                     help="directory of .feature files (default: the project's features/)")
+    run.add_argument("-q", "--quiet", action="store_true", help="less output while running")
+    run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
+                     help="further options passed to pytest, after '--'")
+
+    req = verbs.add_parser("requirements", help="print the requirement catalog with its coverage",
+                           description="Print every catalogued requirement: id, level, source clause, "
+                                       "paraphrase and the scenarios that cover it.")
+    req.add_argument("--format", choices=("table", "json"), default="table")
+    req.add_argument("--profiles", action="store_true", help="list the profiles instead")
+    req.add_argument("--features", type=Path, default=None, metavar="DIR",
+                     help="directory of .feature files (default: the project's features/)")
+    return parser
+
+
+def _requirements(args) -> int:
+    if args.profiles:
+        for profile in catalog.profiles().values():
+            print(f"{profile.name:16} {profile.description}  [{', '.join(profile.include)}]")
+        return 0
+    covered = coverage(args.features or default_features_dir())
+    rows = [{"id": r.id, "level": r.level, "source": r.source, "title": r.title, "paraphrase": r.paraphrase,
+             "scenarios": covered.get(r.id, [])} for r in catalog.requirements()]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = shutil.get_terminal_size((120, 24)).columns
+    print(f"{'ID':14} {'LEVEL':11} {'SOURCE':18} {'SCEN':>4}  PARAPHRASE")
+    for row in rows:
+        text = textwrap.shorten(row["paraphrase"], max(30, width - 52), placeholder="…")
+        print(f"{row['id']:14} {row['level']:11} {row['source']:18} {len(row['scenarios']):>4}  {text}")
+        for scenario in row["scenarios"]:
+            print(f"{'':50}- {textwrap.shorten(scenario, max(30, width - 52), placeholder='…')}")
+    encoded = sum(1 for r in rows if r["scenarios"])
+    print(f"\n{len(rows)} requirements catalogued, {encoded} encoded by scenarios.")
+    return 0
+
+
+def _run(args) -> int:
+    import pytest
+
+    from . import plugin as plugin_module
+    from .plugin import HarnessPlugin
+
+    features = (args.features or default_features_dir()).resolve()
+    coverage(features)  # fails early, with a clear message, on an empty or wrong directory
+    report_dir = args.report_dir.resolve()
+    for stale in ("conformance.json", "conformance.html", "junit.xml"):
+        (report_dir / stale).unlink(missing_ok=True)
+    plugin = HarnessPlugin(args.sut, args.profile, report_dir, tuple(args.requirement))
+    suite = Path(__file__).parent / "suite"
+    # allure-pytest-bdd names results by the feature's path below rootdir
+    rootdir = os.path.commonpath([suite, features])
+    pytest_args = [str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", rootdir,
+                   "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                   "-o", f"bdd_features_base_dir={features}", "-p", "no:cacheprovider",
+                   "--junitxml", str(report_dir / "junit.xml"), "-o", "junit_family=xunit2",
+                   "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir",
+                   "-q" if args.quiet else "-v", "--tb=short"]
+    if args.k:
+        pytest_args += ["-k", args.k]
+    if args.m:
+        pytest_args += ["-m", args.m]
+    pytest_args += args.pytest_args
+    print(f"harness {__version__}: SUT {args.sut!r}, profile {args.profile!r}, features {features}")
+    status = pytest.main(pytest_args, plugins=[plugin, plugin_module])
+    if plugin.record is None or plugin.collection_failed or status in (
+            pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+        print(f"harness: the run did not complete (pytest exit {int(status)}); see the errors above",
+              file=sys.stderr)
+        return EXIT_HARNESS_ERROR
+    _print_summary(plugin.record, report_dir)
+    return EXIT_CONFORMANT if plugin.record["summary"]["conformant"] else EXIT_NOT_CONFORMANT
+
+
+def _print_summary(record: dict, report_dir: Path) -> None:
+    summary = record["summary"]
+    print("\nrequirement verdicts:")
+    for req in record["requirements"]:
+        if req["encoded"] or req["verdict"] not in ("not-tested", "not-applicable"):
+            print(f"  {req['verdict']:15} {req['id']:14} {req['level']:11} {req['title']}")
+    counts = ", ".join(f"{k} {summary[k]}" for k in ("pass", "fail", "error", "not-applicable", "not-tested"))
+    print(f"requirements: {counts}")
+    if summary["not_encoded"]:
+        print(f"not yet encoded (reported not-tested, outside the verdict): {len(summary['not_encoded'])} "
+              "requirements; `harness requirements` lists them")
+    print(f"verdict: {'CONFORMANT' if summary['conformant'] else 'NOT CONFORMANT'} for profile "
+          f"{record['profile']}\nreports: {report_dir}/conformance.json, conformance.html, junit.xml, "
+          "allure-results/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args) if args.verb == "run" else _requirements(args)
+    except HarnessError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_HARNESS_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Registers the step library for the conformance suite (pytest-bdd steps are fixtures of the
+module that defines them, so they are star-imported here)."""
+from harness.steps.common import *  # noqa: F401,F403
+from harness.steps.delivery import *  # noqa: F401,F403
+from harness.steps.market import *  # noqa: F401,F403

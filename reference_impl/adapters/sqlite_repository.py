@@ -1,0 +1,121 @@
+"""The broker's data repository on SQLite (Y.2072 9.5): energy market information (products,
+bids, contracts, clearing results, the trade ledger), energy resource information (resources),
+and metering and customer information (participants, meter readings, deliveries, settlements,
+notifications).
+
+Rules: one file, WAL mode, foreign keys on. Every broker operation runs inside `transaction()`
+(BEGIN IMMEDIATE ... COMMIT), so a refused or failed request leaves nothing stored half-way.
+Records are the core's `to_record()` dicts, kept as JSON beside the columns queries filter on.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# table -> (key column, extra indexed columns)
+_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "participants": ("participant_id", ()),
+    "resources": ("resource_id", ("owner_id", "meter_id")),
+    "products": ("product_id", ("owner_id",)),
+    "bids": ("bid_id", ("product_id",)),
+    "contracts": ("contract_id", ("product_id",)),
+    "clearings": ("clearing_id", ("product_id",)),
+    "deliveries": ("contract_id", ()),
+    "settlements": ("contract_id", ()),
+    "notifications": ("notification_id", ("recipient_id",)),
+}
+
+
+class SqliteRepository:
+    """Args:
+        path: database file, created if missing; ``":memory:"`` for a throwaway store.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self.transaction():
+            for table, (key, extra) in _TABLES.items():
+                columns = "".join(f", {c} TEXT" for c in extra)
+                self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                 f"({key} TEXT PRIMARY KEY{columns}, record TEXT NOT NULL)")
+                for column in extra:
+                    self._db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS readings (meter_id TEXT NOT NULL, interval_start TEXT NOT NULL,"
+                " direction TEXT NOT NULL, record TEXT NOT NULL,"
+                " PRIMARY KEY (meter_id, interval_start, direction))")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY, entry_hash TEXT NOT NULL UNIQUE,"
+                " record TEXT NOT NULL)")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+        if self._db.in_transaction:  # nested use joins the outer transaction
+            yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def put(self, table: str, record: dict) -> None:
+        key, extra = _TABLES[table]
+        columns = (key, *extra, "record")
+        values = (record[key], *(record.get(c) for c in extra), json.dumps(record, sort_keys=True))
+        marks = ", ".join("?" for _ in columns)
+        self._db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+
+    def get(self, table: str, key_value: str) -> dict | None:
+        key, _ = _TABLES[table]
+        row = self._db.execute(f"SELECT record FROM {table} WHERE {key} = ?", (key_value,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def find(self, table: str, **where: str) -> list[dict]:
+        key, extra = _TABLES[table]
+        for column in where:
+            if column not in extra:
+                raise ValueError(f"{table} has no indexed column {column!r}")
+        clause = " AND ".join(f"{c} = ?" for c in where) or "1 = 1"
+        rows = self._db.execute(f"SELECT record FROM {table} WHERE {clause} ORDER BY rowid",
+                                tuple(where.values()))
+        return [json.loads(r[0]) for r in rows]
+
+    def reading(self, meter_id: str, interval_start: str, direction: str) -> dict | None:
+        row = self._db.execute("SELECT record FROM readings WHERE meter_id = ? AND interval_start = ?"
+                               " AND direction = ?", (meter_id, interval_start, direction)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_reading(self, record: dict) -> None:
+        self._db.execute("INSERT OR REPLACE INTO readings VALUES (?, ?, ?, ?)",
+                         (record["meter_id"], record["interval_start"], record["direction"],
+                          json.dumps(record, sort_keys=True)))
+
+    def readings(self, meter_ids: list[str]) -> list[dict]:
+        marks = ", ".join("?" for _ in meter_ids)
+        rows = self._db.execute(f"SELECT record FROM readings WHERE meter_id IN ({marks})"
+                                " ORDER BY meter_id, interval_start", tuple(meter_ids))
+        return [json.loads(r[0]) for r in rows]
+
+    def append_ledger(self, record: dict) -> None:
+        self._db.execute("INSERT INTO ledger VALUES (?, ?, ?)",
+                         (record["seq"], record["entry_hash"], json.dumps(record, sort_keys=True)))
+
+    def ledger(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self._db.execute("SELECT record FROM ledger ORDER BY seq")]
+
+    def close(self) -> None:
+        self._db.close()
