@@ -53,8 +53,15 @@ class HarnessPlugin:
         self.results: dict[str, ScenarioResult] = {}
         self.record: dict | None = None
         self.started_at = datetime.now(timezone.utc)
-        self.description = None
         self.collection_failed = False
+        # Resolve the SUT before anything runs, so a wrong --sut is a usage error (exit 2), not
+        # one error per scenario. Its working files (the reference's SQLite databases) are kept
+        # under the report directory for inspection.
+        workdir = report_dir / "sut-work"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        self.sut = load_sut(sut_spec, workdir=str(workdir))
+        self.description = self.sut.description
 
     # -- collection ------------------------------------------------------------------------
     def pytest_configure(self, config):
@@ -164,13 +171,8 @@ class HarnessPlugin:
 @pytest.fixture(scope="session")
 def sut_session(request):
     plugin = request.config.stash[PLUGIN]
-    workdir = plugin.report_dir / "sut-work"  # the reference's SQLite files; kept for inspection
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
-    sut = load_sut(plugin.sut_spec, workdir=str(workdir))
-    plugin.description = sut.description
-    yield sut
-    sut.close()
+    yield plugin.sut
+    plugin.sut.close()
 
 
 @pytest.fixture

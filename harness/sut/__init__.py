@@ -109,7 +109,11 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     except (ImportError, AttributeError) as exc:
         raise HarnessError(f"cannot load SUT factory {spec!r}: {exc}; is its package on PYTHONPATH?",
                            code="bad-sut-spec", field="--sut", actual=spec) from exc
-    sut = factory(workdir=workdir)
+    try:
+        sut = factory(workdir=workdir)
+    except Exception as exc:
+        raise HarnessError(f"SUT factory {spec!r} failed: {type(exc).__name__}: {exc}",
+                           code="sut-start-failed", field="--sut", actual=spec) from exc
     if not isinstance(sut, MarketSUT):
         raise HarnessError(f"{spec} returned {type(sut).__name__}, which does not implement MarketSUT",
                            code="bad-sut-spec", field="--sut", actual=spec)

@@ -23,6 +23,7 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 class ReferenceSUT:
     description = SUTDescription(name="reference broker", adapter="reference", endpoint="in-process")
+    broker_class = ReferenceBroker  # tests swap in deliberately faulty brokers
 
     def __init__(self, workdir: str):
         self._dir = Path(workdir)
@@ -38,7 +39,7 @@ class ReferenceSUT:
         path.unlink(missing_ok=True)
         self._repo = SqliteRepository(path)
         self.clock = SettableClock(_EPOCH)
-        self.broker = ReferenceBroker(self._repo, self.clock)
+        self.broker = self.broker_class(self._repo, self.clock)
 
     def close(self) -> None:
         if self._repo is not None:
