@@ -63,8 +63,11 @@ def declare(name: str, *, unit: str | None, description: str) -> Measurement:
     """
     measurement = Measurement(name, unit, description)
     existing = _DECLARED.get(name)
-    if existing is not None and existing != measurement:
-        raise HarnessError(f"measurement {name!r} declared twice", code="duplicate-measurement")
+    if existing is not None:
+        if existing != measurement:
+            raise HarnessError(f"measurement {name!r} declared twice with different meanings",
+                               code="duplicate-measurement", expected=existing, actual=measurement)
+        return existing  # the same declaration imported twice: one handle
     _DECLARED[name] = measurement
     return measurement
 

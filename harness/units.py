@@ -3,6 +3,8 @@ measurement naming a unit not listed here is a harness error at import time.
 """
 from __future__ import annotations
 
+from .errors import HarnessError
+
 UNITS: dict[str, str] = {
     "kWh": "kilowatt-hour",
     "kW": "kilowatt",
@@ -17,5 +19,6 @@ UNITS: dict[str, str] = {
 
 def check_unit(unit: str | None) -> str | None:
     if unit is not None and unit not in UNITS:
-        raise ValueError(f"unit {unit!r} is not in harness.units.UNITS; add it there first")
+        raise HarnessError(f"unit {unit!r} is not in harness.units.UNITS; add it there first",
+                           code="unknown-unit", field="unit", expected=sorted(UNITS), actual=unit)
     return unit

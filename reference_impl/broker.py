@@ -13,7 +13,7 @@ from .core import ledger
 from .core.bids import Bid, parse_bid, validate_bid
 from .core.clearing import clear_product
 from .core.contracts import Contract, apply_party_event
-from .core.delivery import DeliveryReport, MeterReading, parse_readings, verify_delivery
+from .core.delivery import DeliveryReport, MeterReading, overlap_error, parse_readings, verify_delivery
 from .core.errors import FieldError, NotFound, Rejected
 from .core.notifications import notify
 from .core.products import Participant, Product, Resource, parse_product, verify_product
@@ -168,8 +168,12 @@ class ReferenceBroker:
             if not self.repo.find("resources", meter_id=meter_id):
                 raise Rejected(FieldError("unknown-meter", "/meter_id",
                                           f"meter {meter_id!r} belongs to no registered resource"))
+            held = [MeterReading.from_record(r) for r in self.repo.readings([meter_id])]
             stored = 0
             for index, reading in enumerate(readings):
+                problem = overlap_error(reading, index, held)
+                if problem is not None:
+                    raise Rejected(problem)
                 record = reading.to_record()
                 existing = self.repo.reading(meter_id, record["interval_start"], reading.direction)
                 if existing is not None and existing != record:
@@ -178,6 +182,7 @@ class ReferenceBroker:
                                               f"reading for {record['interval_start']}"))
                 if existing is None:
                     self.repo.put_reading(record)
+                    held.append(reading)
                     stored += 1
         return {"meter_id": meter_id, "stored": stored, "duplicates": len(readings) - stored}
 

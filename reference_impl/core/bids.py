@@ -153,12 +153,13 @@ def validate_bid(bid: Bid, product: Product | None, bidder: Participant | None,
             errors.append(FieldError("exceeds-capacity", "/energy_kwh",
                                      f"offered {bid.energy_kwh:g} kWh but the product delivers at most "
                                      f"{deliverable:g} kWh in that schedule"))
-    else:
-        if bid.bidder_id == product.owner_id:
-            errors.append(FieldError("own-product", "/bidder_id", "an owner cannot buy its own product"))
-        if bid.quality == "firm" and product.quality != "firm":
-            errors.append(FieldError("quality-unavailable", "/quality",
-                                     "firm delivery asked of a non-firm product"))
+    elif bid.bidder_id == product.owner_id:
+        errors.append(FieldError("own-product", "/bidder_id", "an owner cannot buy its own product"))
+    if bid.quality == "firm" and product.quality != "firm":
+        # neither side can promise or demand firmer delivery than the product has
+        errors.append(FieldError("quality-unavailable", "/quality",
+                                 f"firm delivery {'offered' if bid.side == 'sell' else 'asked'} on a "
+                                 "non-firm product"))
     if errors:
         raise Rejected(*errors)
     return bid

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from . import parsing as p
 from .contracts import Contract
@@ -60,10 +60,11 @@ def parse_readings(meter_id: str, raw: Sequence[Mapping]) -> tuple[MeterReading,
     readings = []
     for index, item in enumerate(raw):
         prefix = f"/readings/{index}"
+        # Stored in UTC: the same interval sent as 12:00+02:00 and 10:00Z is one interval.
         reading = MeterReading(
             meter_id=meter_id,
-            interval_start=p.instant(item, "interval_start", prefix),
-            interval_end=p.instant(item, "interval_end", prefix),
+            interval_start=p.instant(item, "interval_start", prefix).astimezone(timezone.utc),
+            interval_end=p.instant(item, "interval_end", prefix).astimezone(timezone.utc),
             energy_kwh=p.number(item, "energy_kwh", prefix, minimum=0.0),
             direction=p.text(item, "direction", prefix, choices=DIRECTIONS),
             quality=p.text(item, "quality", prefix, required=False, choices=READING_QUALITIES,
@@ -74,6 +75,20 @@ def parse_readings(meter_id: str, raw: Sequence[Mapping]) -> tuple[MeterReading,
                                       "interval must end after it starts"))
         readings.append(reading)
     return tuple(readings)
+
+
+def overlap_error(new: MeterReading, index: int, held: Sequence[MeterReading]) -> FieldError | None:
+    """A reading that overlaps a held one of the same direction without being the same
+    interval would be counted twice; None when it is new or an exact repeat."""
+    for other in held:
+        same_interval = (other.interval_start, other.interval_end) == (new.interval_start, new.interval_end)
+        overlaps = other.interval_start < new.interval_end and new.interval_start < other.interval_end
+        if other.direction == new.direction and overlaps and not same_interval:
+            return FieldError("overlapping-reading", f"/readings/{index}",
+                              f"{new.direction} interval {p.fmt_instant(new.interval_start)} .. "
+                              f"{p.fmt_instant(new.interval_end)} overlaps the held interval "
+                              f"{p.fmt_instant(other.interval_start)} .. {p.fmt_instant(other.interval_end)}")
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

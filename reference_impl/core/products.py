@@ -217,7 +217,7 @@ def verify_product(product: Product, owner: Participant | None,
         if resource.kind not in allowed_kinds:
             errors.append(FieldError("unsuitable-resource", pointer,
                                      f"a {resource.kind} cannot back a {product.product_type} product"))
-        if abs(resource.voltage_v - product.voltage_v) > _VOLTAGE_MATCH * product.voltage_v:
+        if abs(resource.voltage_v - product.voltage_v) > _VOLTAGE_MATCH * product.voltage_v + 1e-9:
             errors.append(FieldError("voltage-mismatch", pointer,
                                      f"resource runs at {resource.voltage_v:g} V, product declares "
                                      f"{product.voltage_v:g} V"))
