@@ -54,11 +54,8 @@ class ReferenceBroker:
         self.repo.put(table, record)
 
     def _append_ledger(self, payloads: Sequence[Mapping]) -> None:
-        entries = self.repo.ledger()
-        last = None
-        if entries:
-            tail = entries[-1]
-            last = ledger.LedgerEntry(**tail)
+        tail = self.repo.ledger_tail()
+        last = ledger.LedgerEntry(**tail) if tail else None
         for entry in ledger.chain(last, payloads, self.clock.now()):
             self.repo.append_ledger(entry.to_record())
 

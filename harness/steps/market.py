@@ -122,19 +122,21 @@ _REGISTERED = ('"{owner}" has registered {product_type} product "{product_id}" f
 _WINDOW = ", available {start} to {end}"
 
 
+def _given_product(sut, market: MarketSession, request: dict) -> None:
+    market.products[request["product_id"]] = request
+    require_ok(sut.register_product(request), f"product {request['product_id']}")
+
+
 @given(parsers.parse(_REGISTERED + _WINDOW))
 def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw, volts, start, end):
-    request = _product_request(owner, product_id, product_type, resources, kw, volts, start, end)
-    market.products[product_id] = request
-    require_ok(sut.register_product(request), f"product {product_id}")
+    _given_product(sut, market, _product_request(owner, product_id, product_type, resources, kw, volts, start, end))
 
 
 @given(parsers.parse(_REGISTERED + " and a baseline of {baseline:g} kW" + _WINDOW))
 def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw, volts, baseline, start, end):
     request = _product_request(owner, product_id, product_type, resources, kw, volts, start, end)
     request["baseline_kw"] = baseline
-    market.products[product_id] = request
-    require_ok(sut.register_product(request), f"product {product_id}")
+    _given_product(sut, market, request)
 
 
 @given(parsers.parse(_REGISTERED + _WINDOW + ", with settlement rules: tolerance {tolerance:g} %, "
@@ -144,8 +146,7 @@ def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw
     request = _product_request(owner, product_id, product_type, resources, kw, volts, start, end)
     request["settlement_rules"] = {"tolerance_pct": tolerance, "incentive_pct": incentive,
                                    "penalty_per_kwh": penalty}
-    market.products[product_id] = request
-    require_ok(sut.register_product(request), f"product {product_id}")
+    _given_product(sut, market, request)
 
 
 # -- bids (7.5-02) ---------------------------------------------------------------------------

@@ -114,6 +114,10 @@ class SqliteRepository:
         self._db.execute("INSERT INTO ledger VALUES (?, ?, ?)",
                          (record["seq"], record["entry_hash"], json.dumps(record, sort_keys=True)))
 
+    def ledger_tail(self) -> dict | None:
+        row = self._db.execute("SELECT record FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        return json.loads(row[0]) if row else None
+
     def ledger(self) -> list[dict]:
         return [json.loads(r[0]) for r in self._db.execute("SELECT record FROM ledger ORDER BY seq")]
 
