@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .errors import ConformanceViolation, HarnessError
 from .units import check_unit
@@ -21,7 +22,8 @@ class Validator:
 
 
 def equals(expected) -> Validator:
-    return Validator(f"== {expected!r}", lambda v: v == expected)
+    shown = str(expected) if isinstance(expected, Decimal) else repr(expected)  # 0.30, not Decimal('0.30')
+    return Validator(f"== {shown}", lambda v: v == expected)
 
 
 def is_true() -> Validator:
