@@ -18,7 +18,8 @@ after ``--nx-timeout`` seconds (pure-Python network simplex on the dense
 1,000-node graph can take far longer than the LP).  ``--repeat`` applies to
 sizes <= 1000; larger sizes run once.
 Usage: python bench/clearing.py [--sizes 10,100,1000,10000] [--repeat 3]
-                                [--solver highs|cbc] [--objective standard|seed]
+                                [--solver highs|highs-simplex|cbc]
+                                [--objective standard|seed]
 """
 
 from __future__ import annotations
@@ -199,9 +200,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3,
                    help="runs per size for sizes <= 1000, median reported; larger "
                         "sizes run once (default: %(default)s)")
-    p.add_argument("--solver", choices=("highs", "cbc"), default="highs",
-                   help="highs = in-process highspy (broker); cbc = PuLP CBC, "
-                        "temp files, comparison only (default: %(default)s)")
+    p.add_argument("--solver", choices=("highs", "highs-simplex", "cbc"), default="highs",
+                   help="highs = in-process HiGHS interior point + crossover (broker); "
+                        "highs-simplex = in-process HiGHS default dual simplex; "
+                        "cbc = PuLP CBC, temp files, comparison only "
+                        "(default: %(default)s)")
     p.add_argument("--objective", choices=("standard", "seed"), default="standard",
                    help="LP objective (default: %(default)s)")
     p.add_argument("--seed", type=int, default=4, help="instance seed (default: %(default)s)")

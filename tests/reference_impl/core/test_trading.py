@@ -115,11 +115,12 @@ def test_empty_network_is_trivially_optimal():
 # Infeasible instances are results, not exceptions
 # --------------------------------------------------------------------------- #
 
+@pytest.mark.parametrize("solver", ["highs", "highs-simplex"])
 @pytest.mark.parametrize("objective", list(Objective))
-def test_total_demand_above_total_capacity_is_infeasible(objective):
+def test_total_demand_above_total_capacity_is_infeasible(objective, solver):
     net = TradingNetwork(nodes=(node("A", 5, 1, 1), node("B", 2, 8, 1)),
                          arcs=(arc("A", "B", 1), arc("B", "A", 1)))
-    plan = solve_trading(net, objective)
+    plan = solve_trading(net, objective, solver)
     assert plan.status == "infeasible"
     assert plan.objective_value is None and plan.flows == {} and plan.generation == {}
 
@@ -289,11 +290,12 @@ def plan_cost(net: TradingNetwork, plan: TradingPlan) -> float:
             + sum(v * tc[k] for k, v in plan.flows.items()))
 
 
+@pytest.mark.parametrize("solver", ["highs", "highs-simplex"])
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", range(20))
-def test_matches_network_simplex(seed, objective):
+def test_matches_network_simplex(seed, objective, solver):
     net = random_network(seed)
-    plan = solve_trading(net, objective)
+    plan = solve_trading(net, objective, solver)
     assert plan.status == "optimal"
     expected = network_simplex_cost(net, objective)
     assert math.isclose(plan.objective_value, expected, rel_tol=1e-6, abs_tol=1e-6)
