@@ -13,6 +13,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import allure
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
@@ -116,6 +117,16 @@ class HarnessPlugin:
         if report.failed:
             self.collection_failed = True
 
+    @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
+    def pytest_bdd_before_scenario(self, request, feature, scenario):
+        """Label the Allure result with the requirement IDs as the catalog writes them
+        (pytest marks can only carry the underscored form)."""
+        info = request.node.stash.get(_INFO, None)
+        if info:
+            allure.dynamic.tag(*info["ids"])
+            for rid in info["ids"]:
+                allure.dynamic.label("requirement", rid)
+
     # -- outcomes -----------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -188,3 +199,4 @@ def evidence(request) -> ScenarioEvidence:
     recorded = ScenarioEvidence()
     request.node.stash[_EVIDENCE] = recorded
     return recorded
+

@@ -82,3 +82,13 @@ def test_conformance_json_has_the_contract_fields(harness_cli):
     assert {"id", "source", "level", "verdict", "scenarios"} <= set(requirement)
     assert {"feature", "name", "outcome"} <= set(requirement["scenarios"][0])
     assert {"pass", "fail", "error", "not-applicable", "not-tested", "conformant"} <= set(record["summary"])
+
+
+def test_allure_results_carry_the_requirement_ids(harness_cli):
+    run = harness_cli("run", "-r", "Y2072-7.5-03")
+    results = [json.loads(p.read_text()) for p in (run.report_dir / "allure-results").glob("*-result.json")]
+    assert results
+    for result in results:
+        labels = {(label["name"], label["value"]) for label in result["labels"]}
+        assert ("requirement", "Y2072-7.5-03") in labels
+        assert result["status"] == "passed"
