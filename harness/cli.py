@@ -1,7 +1,11 @@
-"""The `harness` command (DESIGN.md "CLI", a contract).
+"""The `harness` command (docs/contracts.md, "CLI").
+
+Verbs: `run` (the conformance suite against a SUT), `requirements` (the catalog), `serve` (the
+reference broker over the HTTP binding, README "HTTP binding").
 
 Exit codes of `harness run`: 0 the SUT is conformant for the profile, 1 it is not, 2 usage or
 harness error (bad option, unreachable SUT adapter, a feature that does not collect).
+`harness serve` exits 0 after SIGINT/SIGTERM, 2 when it cannot start (e.g. port in use).
 """
 from __future__ import annotations
 
@@ -24,13 +28,27 @@ examples:
   harness run                                   # reference broker, profile y2072, reports in ./reports
   harness run --profile y2072-markets -r Y2072-7.5-02
   harness run --sut mypkg.adapter:make_sut --report-dir out/vendor-x
+  harness run --sut http://127.0.0.1:8080       # a platform speaking the HTTP binding, e.g.
+                                                #   `harness serve --test-mode --port 8080 &`
   harness run -k "expired" -- -x                # extra pytest options after --
 
 A vendor platform plugs in as a Python factory: `--sut package.module:factory`, where
 factory(workdir=...) returns an object implementing harness.sut.MarketSUT (see README,
-"SUT contract"). Reports written: conformance.json, conformance.html, junit.xml and
-allure-results/ (open with `allure serve reports/allure-results` if you have Allure).
+"SUT contract"), or over HTTP as `--sut http://HOST:PORT` (README, "HTTP binding"; the
+platform must be in test mode, with a settable clock). Reports written: conformance.json,
+conformance.html, junit.xml and allure-results/ (open with `allure serve reports/allure-results`
+if you have Allure).
 exit status: 0 conformant, 1 not conformant, 2 usage or harness error.
+"""
+
+_SERVE_EPILOG = """\
+examples:
+  harness serve --test-mode --port 8080 &       # then: harness run --sut http://127.0.0.1:8080
+  harness serve --port 0 --db /tmp/market.sqlite3
+
+Prints one line `harness serve: reference broker on http://HOST:PORT (...)` when it is ready,
+an access line per request on stderr (method, path, status, ms; never bodies), and exits 0
+on SIGINT or SIGTERM.
 """
 
 
@@ -47,9 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the Gherkin conformance features against a system under test, turn scenario "
                     "outcomes into per-requirement verdicts, and write the reports.",
         epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY",
-                     help="the system under test: 'reference' (bundled broker, in-process, default) or "
-                          "a factory importable from PYTHONPATH")
+    run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY|URL",
+                     help="the system under test: 'reference' (bundled broker, in-process, default), "
+                          "a factory importable from PYTHONPATH, or the http:// URL of a platform "
+                          "exposing the HTTP binding")
     run.add_argument("--profile", default="y2072", metavar="NAME",
                      help="requirements the conformance claim covers; others are reported not-applicable "
                           "(default: y2072; see `harness requirements --profiles`)")
@@ -76,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
     req.add_argument("--profiles", action="store_true", help="list the profiles instead")
     req.add_argument("--features", type=Path, default=None, metavar="DIR",
                      help="directory of .feature files (default: the project's features/)")
+
+    serve = verbs.add_parser(
+        "serve", help="serve the reference broker over the HTTP binding",
+        description="Serve the bundled reference broker over the JSON-over-HTTP binding of the SUT\n"
+                    "contract (README, \"HTTP binding\") until SIGINT or SIGTERM. There is no\n"
+                    "authentication: keep it on loopback.",
+        epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one (default: 8080)")
+    serve.add_argument("--db", type=Path, default=Path("reports/broker.sqlite3"), metavar="PATH",
+                       help="SQLite database file, parent directories created (default: reports/broker.sqlite3)")
+    serve.add_argument("--test-mode", action="store_true",
+                       help="enable POST /test/reset and POST /test/clock and a settable market clock, "
+                            "as a certification run needs (default: off, system clock)")
     return parser
 
 
@@ -155,10 +188,57 @@ def _print_summary(record: dict, report_dir: Path) -> None:
           "allure-results/")
 
 
+def _serve(args) -> int:
+    """Run the reference broker over HTTP until SIGINT/SIGTERM (Y.2072 Appendix I: the broker
+    as server, the platforms and the harness as its clients)."""
+    import signal
+    import sqlite3
+    import threading
+    import time
+
+    from reference_impl.adapters.http_service import make_server
+
+    db = args.db.resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = make_server(db, host=args.host, port=args.port, test_mode=args.test_mode, version=__version__)
+    except (OSError, OverflowError, sqlite3.Error) as exc:
+        raise HarnessError(f"cannot serve the broker on {args.host}:{args.port} with db {db}: {exc}",
+                           code="serve-failed", field="--port", actual=args.port) from exc
+    # The handlers only record the signal: shutting down from inside one could deadlock on the
+    # server's own locks, so the main thread polls and shuts down outside it.
+    stopping: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: stopping.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="harness-serve", daemon=True)
+    worker.start()
+    try:
+        print(f"harness serve: reference broker on {server.url} (db {db}, test mode "
+              f"{'on' if args.test_mode else 'off'})", flush=True)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"harness serve: warning: listening on {args.host} without authentication",
+                  file=sys.stderr, flush=True)
+        while not stopping and worker.is_alive():
+            time.sleep(0.1)
+    finally:
+        server.shutdown()
+        worker.join(timeout=10)
+        server.server_close()  # waits for a broker call in flight, then closes the database
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not stopping:
+        print("harness serve: the server stopped unexpectedly; see the errors above", file=sys.stderr)
+        return EXIT_HARNESS_ERROR
+    print("harness serve: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    verbs = {"run": _run, "requirements": _requirements, "serve": _serve}
     try:
-        return _run(args) if args.verb == "run" else _requirements(args)
+        return verbs[args.verb](args)
     except HarnessError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return EXIT_HARNESS_ERROR

@@ -1,4 +1,4 @@
-"""From scenario outcomes to per-requirement verdicts and the conformance summary (DESIGN.md,
+"""From scenario outcomes to per-requirement verdicts and the conformance summary (docs/contracts.md,
 "Verdicts", a contract). Pure functions of their inputs.
 
 Rules, in order of precedence for a requirement inside the profile:

@@ -17,7 +17,7 @@ import yaml
 from ..errors import HarnessError
 
 _HERE = Path(__file__).parent
-# DESIGN.md: Y2072-<clause>-<nn>, SC38-<NAME>, GDPR-<NAME>, MSG-<NAME>, SEC-<NAME>, HIL-<NAME>
+# docs/contracts.md: Y2072-<clause>-<nn>, SC38-<NAME>, GDPR-<NAME>, MSG-<NAME>, SEC-<NAME>, HIL-<NAME>
 ID_PATTERN = re.compile(r"^(Y2072-\d+(\.\d+)*-\d\d|(SC38|GDPR|MSG|SEC|HIL|MKT)-[A-Z0-9-]+)$")
 LEVELS = ("required", "recommended")
 

@@ -1,4 +1,4 @@
-"""conformance.json (a contract, DESIGN.md): the run record as JSON, fields in the documented order."""
+"""conformance.json (docs/contracts.md): the run record as JSON, fields in the documented order."""
 from __future__ import annotations
 
 import json

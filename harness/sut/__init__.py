@@ -7,7 +7,8 @@ An operation the SUT refuses is a normal answer (`Response.accepted` False, with
 a broken SUT or transport raises `SUTError` (verdict ``error``, not ``fail``).
 
 `load_sut(spec)` resolves ``--sut``: ``reference`` for the bundled broker in-process, or
-``package.module:factory`` naming a callable importable from PYTHONPATH that returns a MarketSUT.
+``package.module:factory`` naming a callable importable from PYTHONPATH that returns a MarketSUT,
+or ``http://host:port`` for a platform exposing the HTTP binding (`harness.sut.http`).
 """
 from __future__ import annotations
 
@@ -89,17 +90,30 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     """Build the SUT named by ``--sut``.
 
     Args:
-        spec: ``reference`` or ``module:factory``.
+        spec: ``reference``, ``module:factory`` or ``http(s)://host:port`` (the HTTP binding).
         workdir: a directory the adapter may keep files in (the reference's SQLite database).
     Raises:
-        HarnessError: the spec cannot be resolved, or the object is not a MarketSUT.
+        HarnessError: the spec cannot be resolved, the object is not a MarketSUT, or the URL does
+            not answer ``GET /test/info`` (or answers that it is not in test mode).
     """
     if spec == "reference":
         from .reference import ReferenceSUT
         return ReferenceSUT(workdir=workdir)
     if spec.startswith(("http://", "https://")):
-        raise HarnessError("the HTTP adapter is not available yet; use 'reference' or 'module:factory'",
-                           code="unsupported-sut", field="--sut", actual=spec)
+        from ..errors import SUTError
+        from .http import HttpSUT
+        sut = HttpSUT(spec, workdir=workdir)
+        try:  # reachability, once: a wrong URL is a usage error (exit 2), not one error per scenario
+            info = sut.identify()
+        except SUTError as exc:
+            raise HarnessError(f"the SUT at {spec} did not answer GET /test/info ({exc.code}: {exc.actual}); "
+                               "start the reference broker with `harness serve --test-mode --port 8080`, "
+                               "or check the URL", code=exc.code, field="--sut") from exc
+        if info.get("test_mode") is False:
+            raise HarnessError(f"the SUT at {spec} is not in test mode, and a certification run needs its "
+                               "test clock; start it with `harness serve --test-mode`",
+                               code="sut-not-test-mode", field="--sut", actual=spec)
+        return sut
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise HarnessError("--sut takes 'reference' or 'package.module:factory'", code="bad-sut-spec",

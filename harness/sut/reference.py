@@ -1,5 +1,6 @@
-"""The in-process adapter around the bundled reference broker. The only module of the harness
-that imports `reference_impl`; steps reach the broker through it like any other SUT.
+"""The in-process adapter around the bundled reference broker. Besides `harness serve` (which
+hosts the broker), the only harness module that imports `reference_impl`; steps reach the
+broker through it like any other SUT.
 
 Each `reset()` starts a fresh SQLite database file in the run's work directory, so scenarios
 are independent and the data of the last scenario is left for inspection.

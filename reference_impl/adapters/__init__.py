@@ -1,1 +1,1 @@
-"""I/O around the sans-IO core: storage (SQLite) now; HTTP and XML codecs later."""
+"""I/O around the sans-IO core: storage (SQLite) and the JSON-over-HTTP binding; XML codecs later."""

@@ -1,0 +1,427 @@
+"""The reference broker over HTTP: the JSON binding of the harness's MarketSUT operations
+(README, "HTTP binding"). In Y.2072 Appendix I terms the broker is the server side (the VTN)
+and every platform client (a VEN, or the harness's `HttpSUT`) talks to it over this binding.
+
+What this module owns: the route table, the JSON codec, the mapping from core refusals to
+HTTP statuses, the test-mode routes, and one `ThreadingHTTPServer` (stdlib only, no web
+framework). `harness serve` (harness/cli.py) runs it; tests start it in a thread.
+
+Rules:
+- Binds 127.0.0.1 unless told otherwise; there is no authentication.
+- One lock around every broker call: the SQLite connection is shared by the request threads,
+  and the broker's transactions must not interleave.
+- JSON in and out, ``Content-Type: application/json``. A request without a body counts as
+  ``{}``. Bodies over 1 MiB are refused with 413 before they are read.
+- Core refusals keep their meaning: ``Rejected`` 422, ``NotFound`` 404, ``Conflict`` 409, each
+  with ``{"status", "errors": [{"code", "field", "message"}]}``. Binding errors (400 malformed
+  JSON, 404 unknown route, 405, 411, 413, 500) carry ``{"errors": [...]}`` without a status,
+  so a client can tell "the market refused" from "the request never reached the market".
+- Unexpected exceptions answer 500 with a generic message; the traceback goes to the log only.
+- The log never holds request or response bodies (they carry personal data): one access line
+  per request, ``METHOD PATH STATUS DURATION ms``, the path without its query string.
+- Test mode (``test_mode=True``) adds ``POST /test/reset`` and ``POST /test/clock`` and runs the
+  broker on a `SettableClock`; otherwise those routes do not exist (404) and the clock is the
+  system clock. ``GET /test/info`` is always there. A reset closes the repository and opens a
+  fresh SQLite file ``<db stem>-<n>.sqlite3`` beside the configured database (deleting the one
+  the previous reset made), so every scenario starts from an empty store and the last
+  scenario's data stays on disk for inspection.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import unquote, urlsplit
+
+from ..broker import ReferenceBroker
+from ..clock import SettableClock, SystemClock
+from ..core import parsing as p
+from ..core.errors import Conflict, FieldError, MarketError, Rejected
+from .sqlite_repository import SqliteRepository
+
+MAX_BODY_BYTES = 1 << 20                      # 1 MiB
+TEST_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)   # test clock after start and each reset
+REFUSAL_STATUS = {"rejected": 422, "not-found": 404, "conflict": 409}
+
+
+def _default_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("energy-conformance-harness")
+    except Exception:  # not installed (e.g. run from a source tree)
+        return "unknown"
+
+
+class BrokerService:
+    """The broker behind the HTTP binding: repository, clock and the lock that serialises calls.
+
+    Args:
+        db_path: the SQLite database file (created if missing; its directory must exist).
+        test_mode: enable reset and a settable clock (see module docstring).
+        broker_class: the broker to run; tests pass deliberately faulty subclasses.
+        name: what ``GET /test/info`` calls this platform.
+        version: the version ``GET /test/info`` reports; defaults to the installed package's.
+    """
+
+    def __init__(self, db_path: str | Path, *, test_mode: bool = False,
+                 broker_class: type[ReferenceBroker] = ReferenceBroker,
+                 name: str = "reference broker", version: str | None = None):
+        self.db_path = Path(db_path)
+        self.test_mode = test_mode
+        self.broker_class = broker_class
+        self.name = name
+        self.version = version or _default_version()
+        self.lock = threading.Lock()
+        self._resets = 0
+        self._repo: SqliteRepository | None = None
+        self._open(self.db_path)
+
+    def _open(self, path: Path) -> None:
+        self._repo = SqliteRepository(path)
+        self.clock = SettableClock(TEST_EPOCH) if self.test_mode else SystemClock()
+        self.broker = self.broker_class(self._repo, self.clock)
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def info(self) -> dict:
+        """Returns: ``{"name", "version", "test_mode"}``, the body of ``GET /test/info``."""
+        return {"name": self.name, "version": self.version, "test_mode": self.test_mode}
+
+    def reset(self) -> dict:
+        """Start an empty store and a test clock at `TEST_EPOCH` (call with `lock` held).
+
+        Returns:
+            ``{"reset": true, "now": ...}``.
+        """
+        previous = Path(self._repo.path) if self._repo is not None else None
+        self.close()
+        if previous is not None and previous != self.db_path:
+            self._remove(previous)
+        self._resets += 1
+        fresh = self.db_path.with_name(f"{self.db_path.stem}-{self._resets:04d}.sqlite3")
+        self._remove(fresh)  # left over from an earlier server on the same --db
+        self._open(fresh)
+        return {"reset": True, "now": self.clock.now().isoformat()}
+
+    def set_clock(self, body: Any) -> dict:
+        """Move the test clock to ``body["now"]`` (call with `lock` held).
+
+        Returns:
+            ``{"now": ...}``.
+        Raises:
+            Rejected: ``/now`` missing, not ISO-8601, or without a UTC offset.
+            Conflict: ``/now`` is before the current market time (the clock never goes back).
+        """
+        now = p.instant(body, "now")
+        try:
+            self.clock.set(now)
+        except ValueError as exc:
+            raise Conflict(FieldError("clock-backwards", "/now", str(exc))) from None
+        return {"now": self.clock.now().isoformat()}
+
+    def close(self) -> None:
+        """Close the database (call with `lock` held, as `BrokerHTTPServer.server_close` does)."""
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
+
+
+# -- routes --------------------------------------------------------------------------------------
+Action = Callable[[BrokerService, tuple[str, ...], Any], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route. ``pattern`` is the path's segments, ``{}`` where a URL-encoded, non-empty id goes;
+    ``action(service, ids, body)`` runs with the service lock held; ``serves`` names the
+    MarketSUT operation (documentation); ``created`` answers 201 instead of 200."""
+
+    method: str
+    pattern: tuple[str, ...]
+    serves: str
+    action: Action
+    created: bool = False
+    test_only: bool = False
+
+    @property
+    def path(self) -> str:
+        return "/" + "/".join(self.pattern)
+
+    def match(self, segments: list[str]) -> tuple[str, ...] | None:
+        """Returns: the decoded ids if the path's segments fit the pattern, else None."""
+        if len(segments) != len(self.pattern):
+            return None
+        ids = []
+        for want, got in zip(self.pattern, segments):
+            if want == "{}" and got:
+                ids.append(unquote(got))
+            elif want != got:
+                return None
+        return tuple(ids)
+
+
+def _object(body: Any) -> Mapping:
+    if not isinstance(body, Mapping):
+        raise Rejected(FieldError("malformed", "", "expected a JSON object"))
+    return body
+
+
+def _contract_event(s: BrokerService, ids: tuple[str, ...], body: Any) -> dict:
+    event = p.text(body, "event")
+    by = p.text(body, "by")
+    changes = p.mapping(body, "changes", required=False)
+    return s.broker.contract_event(ids[0], event, by, changes)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", ("participants",), "register_participant",
+          lambda s, ids, body: s.broker.register_participant(body), created=True),
+    Route("POST", ("resources",), "register_resource",
+          lambda s, ids, body: s.broker.register_resource(body), created=True),
+    Route("POST", ("products",), "register_product",
+          lambda s, ids, body: s.broker.register_product(body), created=True),
+    Route("GET", ("products",), "list_products",
+          lambda s, ids, body: {"products": s.broker.list_products()}),
+    Route("GET", ("products", "{}"), "get_product", lambda s, ids, body: s.broker.get_product(ids[0])),
+    Route("POST", ("bids",), "submit_bid", lambda s, ids, body: s.broker.submit_bid(body), created=True),
+    Route("GET", ("bids", "{}"), "get_bid", lambda s, ids, body: s.broker.get_bid(ids[0])),
+    Route("POST", ("products", "{}", "clearing"), "clear_market",
+          lambda s, ids, body: s.broker.clear_product(ids[0])),
+    Route("GET", ("contracts", "{}"), "get_contract", lambda s, ids, body: s.broker.get_contract(ids[0])),
+    Route("POST", ("contracts", "{}", "events"), "contract_event", _contract_event),
+    Route("GET", ("participants", "{}", "notifications"), "notifications",
+          lambda s, ids, body: {"notifications": s.broker.notifications(ids[0])}),
+    Route("POST", ("meters", "{}", "readings"), "submit_readings",
+          lambda s, ids, body: s.broker.submit_readings(ids[0], _object(body).get("readings"))),
+    Route("POST", ("contracts", "{}", "delivery"), "verify_delivery",
+          lambda s, ids, body: s.broker.verify_delivery(ids[0])),
+    Route("POST", ("contracts", "{}", "settlement"), "settle_contract",
+          lambda s, ids, body: s.broker.settle_contract(ids[0])),
+    Route("GET", ("ledger",), "ledger", lambda s, ids, body: {"entries": s.broker.ledger_entries()}),
+    Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),
+    Route("POST", ("test", "reset"), "reset", lambda s, ids, body: s.reset(), test_only=True),
+    Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),
+)
+
+
+def _errors(code: str, message: str, field: str = "") -> dict:
+    return {"errors": [{"code": code, "field": field, "message": message}]}
+
+
+class _HttpProblem(Exception):
+    """A binding-level error answered without reaching the broker."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.body, self.headers = status, _errors(code, message), dict(headers or {})
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+# -- server --------------------------------------------------------------------------------------
+class BrokerRequestHandler(BaseHTTPRequestHandler):
+    """Dispatches one request to the route table; see the module docstring for the rules."""
+
+    server: BrokerHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version, sys_version = "reference-broker", ""  # the Server header names no versions
+    timeout = 60  # seconds a client may stall mid-request before its thread gives up
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_PATCH(self):
+        self._dispatch("PATCH")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _dispatch(self, method: str) -> None:
+        started = time.perf_counter()
+        path = urlsplit(self.path).path
+        headers: dict[str, str] = {}
+        try:
+            status, body = self._handle(method, path)
+            data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except _HttpProblem as problem:
+            status, headers = problem.status, problem.headers
+            data = json.dumps(problem.body).encode("utf-8")
+        except Exception:
+            self.server.log(f"error: unexpected exception handling {method} {path}\n"
+                            + traceback.format_exc().rstrip())
+            status = 500
+            data = json.dumps(_errors("internal-error", "the broker failed to handle the request; "
+                                                        "see the server log")).encode("utf-8")
+        self._send(status, data, headers)
+        self.server.log(f"{method} {path} {status} {(time.perf_counter() - started) * 1000:.1f} ms")
+
+    def _handle(self, method: str, path: str) -> tuple[int, Any]:
+        segments = path.split("/")[1:]
+        candidates = [(route, ids) for route in self.server.routes
+                      if (ids := route.match(segments)) is not None]
+        if not candidates:
+            self._unread_body()
+            raise _HttpProblem(404, "unknown-route", f"no route {path}")
+        chosen = next(((r, ids) for r, ids in candidates if r.method == method), None)
+        if chosen is None:
+            self._unread_body()
+            allowed = ", ".join(sorted({r.method for r, _ in candidates}))
+            raise _HttpProblem(405, "method-not-allowed", f"{path} takes {allowed}, not {method}",
+                               {"Allow": allowed})
+        route, ids = chosen
+        body = self._read_json()
+        service = self.server.service
+        with service.lock:
+            try:
+                result = route.action(service, ids, body)
+            except MarketError as refusal:
+                return REFUSAL_STATUS[refusal.status], {"status": refusal.status,
+                                                        "errors": [e.to_record() for e in refusal.errors]}
+        return (201 if route.created else 200), result
+
+    def _unread_body(self) -> None:
+        if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+
+    def _read_json(self) -> Any:
+        if "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+            raise _HttpProblem(411, "length-required", "send the body with a Content-Length")
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise _HttpProblem(400, "bad-content-length", "Content-Length is not a byte count") from None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise _HttpProblem(413, "body-too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            self.close_connection = True
+            raise _HttpProblem(400, "malformed-json", "the request body ended early")
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
+            # the decoder's message gives a position, never the body's content
+            raise _HttpProblem(400, "malformed-json", f"the request body is not UTF-8 JSON: {exc}") from None
+
+    def _send(self, status: int, data: bytes, headers: Mapping[str, str]) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away; nothing left to tell it
+
+    def log_request(self, code="-", size="-") -> None:
+        pass  # _dispatch writes the access line, with the duration
+
+    def log_message(self, format: str, *args) -> None:
+        self.server.log(f"{self.address_string()} {format % args}")  # http.server's own errors
+
+
+class BrokerHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server holding one `BrokerService`; `server_close()` also closes the
+    broker's database. Construct with `make_server`, which binds before opening the database."""
+
+    daemon_threads = True
+
+    service: BrokerService | None = None
+    routes: tuple[Route, ...] = ()
+
+    def __init__(self, address: tuple[str, int], log_stream: TextIO | None):
+        self._log_stream = log_stream
+        self._log_lock = threading.Lock()
+        super().__init__(address, BrokerRequestHandler)
+
+    def attach(self, service: BrokerService) -> None:
+        """Serve ``service``: its routes (the test routes only in test mode) and its broker."""
+        self.service = service
+        self.routes = tuple(r for r in ROUTES if service.test_mode or not r.test_only)
+
+    @property
+    def url(self) -> str:
+        """``http://HOST:PORT`` of the bound socket (the real port when 0 was asked for)."""
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def log(self, line: str) -> None:
+        """Write one line to the log stream (never a request or response body)."""
+        if self._log_stream is not None:
+            with self._log_lock:
+                self._log_stream.write(line + "\n")
+                self._log_stream.flush()
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self.service is not None:
+            with self.service.lock:
+                self.service.close()
+
+
+def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, test_mode: bool = False,
+                broker_class: type[ReferenceBroker] = ReferenceBroker, name: str = "reference broker",
+                version: str | None = None, log_stream: TextIO | None = sys.stderr) -> BrokerHTTPServer:
+    """Open the broker's database and bind the HTTP server (not yet serving).
+
+    Args:
+        db_path: the SQLite database file; its directory must exist.
+        host: interface to bind; loopback by default (there is no authentication).
+        port: TCP port; 0 picks a free one (read it from ``server.url``).
+        test_mode: add ``/test/reset`` and ``/test/clock`` and use a settable clock.
+        broker_class, name, version: see `BrokerService`.
+        log_stream: where access lines and errors go; None for silence.
+    Returns:
+        the bound server; call ``serve_forever()`` (e.g. in a thread), then ``shutdown()`` and
+        ``server_close()``.
+    Raises:
+        OSError: the address cannot be bound (port in use, unknown host).
+        sqlite3.Error: the database cannot be opened.
+    """
+    server_class = BrokerHTTPServer
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            server_class = type("BrokerHTTPServer6", (BrokerHTTPServer,), {"address_family": socket.AF_INET6})
+    except ValueError:
+        pass  # a host name: IPv4
+    server = server_class((host, port), log_stream)  # bind first: a busy port leaves no database behind
+    try:
+        server.attach(BrokerService(db_path, test_mode=test_mode, broker_class=broker_class, name=name,
+                                    version=version))
+    except BaseException:
+        server.server_close()
+        raise
+    return server
