@@ -23,9 +23,11 @@ from .measurements import ScenarioEvidence
 from .reports import write_all
 from .sut import load_sut
 from .verdicts import ScenarioResult, aggregate
+from .wirelog import RecordingSUT, WireLog
 
 _INFO = pytest.StashKey[dict]()
 _EVIDENCE = pytest.StashKey[ScenarioEvidence]()
+_WIRE = pytest.StashKey[str]()
 PLUGIN = pytest.StashKey["HarnessPlugin"]()
 
 
@@ -63,6 +65,9 @@ class HarnessPlugin:
         workdir.mkdir(parents=True)
         self.sut = load_sut(sut_spec, workdir=str(workdir))
         self.description = self.sut.description
+        self.wire = WireLog(report_dir / "wire")
+        if hasattr(self.sut, "wire_tap"):
+            self.sut.wire_tap = self.wire.record
 
     # -- collection ------------------------------------------------------------------------
     def pytest_configure(self, config):
@@ -157,9 +162,11 @@ class HarnessPlugin:
         self.results[info["key"]] = ScenarioResult(
             info["feature"], info["name"], info["ids"], verdict,
             duration_s=report.duration + (previous.duration_s if previous else 0.0), message=message,
-            measurements=tuple(evidence.records) if evidence else ())
+            measurements=tuple(evidence.records) if evidence else (),
+            wire_log=item.stash.get(_WIRE, None))
 
     def pytest_sessionfinish(self, session, exitstatus):
+        self.wire.end()
         requirements, summary = aggregate(catalog.requirements(), self.profile, self.results.values())
         description = self.description
         self.record = {
@@ -187,10 +194,15 @@ def sut_session(request):
 
 
 @pytest.fixture
-def sut(sut_session):
-    """The system under test, reset to an empty market for each scenario."""
+def sut(sut_session, request):
+    """The system under test, reset to an empty market for each scenario, behind a proxy that
+    writes every exchange to the scenario's wire log."""
+    plugin = request.config.stash[PLUGIN]
+    info = request.node.stash.get(_INFO, None)
+    request.node.stash[_WIRE] = plugin.wire.begin(info["name"] if info else request.node.name)
     sut_session.reset()
-    return sut_session
+    yield RecordingSUT(sut_session, plugin.wire.record)
+    plugin.wire.end()
 
 
 @pytest.fixture

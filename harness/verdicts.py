@@ -29,6 +29,7 @@ class ScenarioResult:
     duration_s: float = 0.0
     message: str | None = None
     measurements: tuple[dict, ...] = ()
+    wire_log: str | None = None           # path of the scenario's wire log, relative to the reports
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -37,7 +38,7 @@ class ScenarioResult:
     def to_record(self) -> dict:
         return {"feature": self.feature, "name": self.name, "outcome": self.outcome,
                 "duration_s": round(self.duration_s, 4), "message": self.message,
-                "measurements": list(self.measurements)}
+                "measurements": list(self.measurements), "wire_log": self.wire_log}
 
 
 def requirement_verdict(outcomes: Sequence[str], in_profile: bool) -> str:

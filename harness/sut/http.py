@@ -23,7 +23,8 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -67,6 +68,7 @@ class HttpSUT:
         self.workdir = workdir
         self.timeout = timeout
         self.description = SUTDescription(name=self.base_url, adapter="http", endpoint=self.base_url)
+        self.wire_tap: Callable[[dict], None] | None = None  # set by the run's wire log
         handlers = [_NoRedirects()]
         if parts.hostname in _LOOPBACK or parts.hostname.startswith("127."):
             handlers.append(ProxyHandler({}))
@@ -85,15 +87,16 @@ class HttpSUT:
                                    code="unencodable-request", field=path) from exc
             headers["Content-Type"] = "application/json"
         request = Request(self.base_url + path, data=data, method=method, headers=headers)
+        started = time.perf_counter()
         try:
             with self._opener.open(request, timeout=self.timeout) as answer:
-                return answer.status, answer.read()
+                status, raw = answer.status, answer.read()
         except HTTPError as exc:
             try:
                 raw = exc.read()
             except (OSError, http.client.HTTPException):
                 raw = b""
-            return exc.code, raw
+            status = exc.code
         except (TimeoutError, socket.timeout) as exc:
             raise SUTError(f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s",
                            code="sut-timeout", field=path, expected=f"an answer within {self.timeout:g} s",
@@ -106,6 +109,11 @@ class HttpSUT:
                                actual=str(reason) or "timeout") from exc
             raise SUTError(f"{method} {self.base_url}{path} failed: {reason}", code="sut-unreachable",
                            field=path, expected="an HTTP answer", actual=str(reason)) from exc
+        if self.wire_tap is not None:
+            self.wire_tap({"layer": "http", "method": method, "url": self.base_url + path,
+                           "request": data, "status": status, "response": raw,
+                           "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+        return status, raw
 
     @staticmethod
     def _json(method: str, path: str, status: int, raw: bytes) -> Any:

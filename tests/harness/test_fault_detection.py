@@ -3,6 +3,8 @@
 the others, and exit 1. A check that cannot fail is worth nothing."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 ENCODED = {"Y2072-7.5-01", "Y2072-7.5-02", "Y2072-7.5-03", "Y2072-7.5-04"}
@@ -56,3 +58,17 @@ def test_a_crashing_sut_is_an_error_not_a_finding(harness_cli):
     messages = [s["message"] for r in run.record["requirements"] if r["id"] == "Y2072-7.5-04"
                 for s in r["scenarios"] if s["outcome"] == "error"]
     assert any("database connection lost" in m for m in messages)
+
+
+def test_a_finding_links_to_the_wire_log_of_the_exchange_that_produced_it(harness_cli):
+    run = harness_cli("run", "--sut", "faulty_suts:forgets_penalty", "-r", "Y2072-7.5-04")
+    failing = [s for r in run.record["requirements"] if r["id"] == "Y2072-7.5-04"
+               for s in r["scenarios"] if s["outcome"] == "fail"]
+    assert failing
+    log = run.report_dir / failing[0]["wire_log"]
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    settle = [e for e in entries if e.get("operation") == "settle_contract"]
+    assert settle and settle[-1]["body"]["penalty"] == "0.00", "the log holds the faulty answer"
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+    html = (run.report_dir / "conformance.html").read_text()
+    assert f'href="{failing[0]["wire_log"]}"' in html

@@ -74,6 +74,13 @@ def test_whole_suite_passes_against_harness_serve(harness_cli, tmp_path):
         assert {rid: verdicts[rid] for rid in ENCODED} == dict.fromkeys(ENCODED, "pass")
         assert run.record["sut"] == {"name": "reference broker", "adapter": "http", "endpoint": url}
         assert run.record["summary"]["scenarios"]["pass"] >= 30
+        # the wire log holds both layers: the operation and the HTTP exchange that carried it
+        first_log = next(s["wire_log"] for r in run.record["requirements"] for s in r["scenarios"])
+        entries = [json.loads(line) for line in (run.report_dir / first_log).read_text().splitlines()]
+        http = [e for e in entries if e["layer"] == "http"]
+        assert http and all(e["status"] in (200, 201, 404, 409, 422) for e in http)
+        assert any(e["url"].endswith("/test/reset") for e in http)
+        assert len([e for e in entries if e["layer"] == "operation"]) <= len(http)
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=15) == 0
