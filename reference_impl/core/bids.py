@@ -17,9 +17,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from . import parsing as p
-from .errors import Conflict, FieldError, Rejected
+from .errors import FieldError, Rejected
 from .products import QUALITIES, Participant, Product
 from .rules import MarketRules
+from .states import next_state
 
 SIDES = ("buy", "sell")
 
@@ -56,11 +57,7 @@ class Bid:
         Raises:
             Conflict: no transition for (state, event).
         """
-        try:
-            target = BID_TRANSITIONS[(self.state, event)]
-        except KeyError:
-            raise Conflict(FieldError("illegal-transition", "/state",
-                                      f"bid {self.bid_id} is {self.state}; cannot {event}")) from None
+        target = next_state(BID_TRANSITIONS, self.state, event, f"bid {self.bid_id}")
         return replace(self, state=target, **changes)
 
     def to_record(self) -> dict:

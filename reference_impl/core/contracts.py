@@ -15,6 +15,7 @@ from decimal import Decimal
 from . import parsing as p
 from .errors import Conflict, FieldError, Rejected
 from .products import SettlementRules
+from .states import next_state
 
 CONTRACT_TRANSITIONS: dict[tuple[str, str], str] = {
     ("signed", "amend"): "signed",
@@ -48,11 +49,8 @@ class Contract:
     terms_version: int = 1
 
     def apply(self, event: str, **changes) -> Contract:
-        try:
-            target = CONTRACT_TRANSITIONS[(self.state, event)]
-        except KeyError:
-            raise Conflict(FieldError("illegal-transition", "/state",
-                                      f"contract {self.contract_id} is {self.state}; cannot {event}")) from None
+        """Move the contract along CONTRACT_TRANSITIONS (Conflict if there is no such row)."""
+        target = next_state(CONTRACT_TRANSITIONS, self.state, event, f"contract {self.contract_id}")
         return replace(self, state=target, **changes)
 
     @property
