@@ -31,8 +31,9 @@ test: $(TEST_STAMP)  ## the project's own tests
 requirements: $(STAMP)  ## print the requirement catalog with coverage
 	$(BIN)/harness requirements
 
-bench: $(TEST_STAMP)  ## trading LP build/solve figures at 10..10,000 nodes
+bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate
 	$(BIN)/python bench/clearing.py
+	$(BIN)/python bench/xml_validation.py
 
 clean:  ## remove the virtualenv and generated reports
 	rm -rf $(VENV) reports .pytest_cache
