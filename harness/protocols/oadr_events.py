@@ -7,8 +7,14 @@ Rules (beyond the schema, which every message is also checked against):
 
 - An event's intervals are a WS-Calendar stream (``strm:intervals``): back-to-back
   ``ei:interval``s, each with an ``xcal:duration``, an ``xcal:uid`` and one
-  ``ei:signalPayload``; they start at the event's ``dtstart`` in order. Intervals carrying
-  their own ``xcal:dtstart`` are read by duration only.
+  ``ei:signalPayload``; they start at the event's ``dtstart`` in order. They are contiguous by
+  definition: OpenADR 2.0b runs a signal's intervals back to back from the event's dtstart
+  (rule 8 makes them fill its active period), so the model holds durations only and has no
+  gaps. ei:IntervalType still allows an ``xcal:dtstart`` per interval (openleadr writes one);
+  it is accepted when it equals the running start (event dtstart plus the durations before
+  it) and refused otherwise (``interval-not-contiguous``), never ignored: a gap or overlap
+  read by duration alone would shift every later interval without a word. This is the layout
+  `wscalendar.to_xcal_intervals` writes for a gapless sequence.
 - OpenADR 2.0b profile specification, conformance rule 8: the intervals of every signal add up
   to the event's ``eiActivePeriod`` duration. `Event.duration` defaults to that sum and is
   refused (``duration-mismatch``) when a signal disagrees.
@@ -26,7 +32,8 @@ from typing import ClassVar
 from lxml import etree
 
 from .oadr_common import (EVENT_STATUSES, OPT_TYPES, RESPONSE_REQUIRED, SIGNAL_NAMES,
-                          SIGNAL_TYPES, Fields, fmt_bool, fmt_datetime, fmt_float)
+                          SIGNAL_TYPES, Fields, fmt_bool, fmt_datetime, fmt_duration,
+                          fmt_float)
 from .oadr_parts import (UNIT_TYPES, EiResponse, Reader, Target, Unit, add, add_dtstart,
                          add_duration, add_message, message, read_unit, xpath_of)
 from .xml_safety import XmlRejected
@@ -102,10 +109,13 @@ class Signal:
                 fmt_float(self.current_value))
 
     @classmethod
-    def _read(cls, element: etree._Element) -> Signal:
+    def _read(cls, element: etree._Element, dtstart: datetime) -> Signal:
         r = Reader(element)
-        intervals = tuple(_read_interval(node)
-                          for node in Reader(r.child("strm:intervals")).children("ei:interval"))
+        intervals, offset = [], timedelta(0)
+        for node in Reader(r.child("strm:intervals")).children("ei:interval"):
+            intervals.append(interval := _read_interval(node, dtstart, offset))
+            offset += interval.duration
+        intervals = tuple(intervals)
         return r.make(cls, signal_id=r.text("ei:signalID"), intervals=intervals,
                       signal_name=r.token("ei:signalName"), signal_type=r.token("ei:signalType"),
                       unit=read_unit(element),
@@ -113,8 +123,35 @@ class Signal:
                                              optional=True))
 
 
-def _read_interval(element: etree._Element) -> Interval:
+def _read_interval(element: etree._Element, dtstart: datetime, offset: timedelta) -> Interval:
+    """One event interval, which must begin at the event's ``dtstart`` plus ``offset`` (the
+    durations of the intervals before it).
+
+    Event intervals are contiguous by definition (OpenADR 2.0b: back to back from the event's
+    dtstart), and the model keeps durations only. An ``xcal:dtstart`` on the interval is
+    allowed by ei:IntervalType, so it is checked rather than ignored: a start that differs
+    from the running one describes a gap or an overlap this model cannot hold, and reading it
+    by duration alone would silently misplace this interval and every later one.
+
+    Raises:
+        XmlRejected: ``interval-not-contiguous`` at the interval's
+            ``xcal:dtstart/xcal:date-time``; ``unsupported-content`` for other than one
+            ``ei:signalPayload``; or a value refusal.
+    """
     r = Reader(element)
+    own_start = r.datetime("xcal:dtstart/xcal:date-time", optional=True)
+    # Contiguous by definition: an own start is only a restatement of the running start, and
+    # one that differs (a gap or an overlap) cannot be held by this model, so it is refused
+    # rather than ignored. Compared as an offset: dtstart + offset can pass year 9999.
+    if own_start is not None and own_start - dtstart != offset:
+        try:
+            expected = fmt_datetime(dtstart + offset)
+        except OverflowError:
+            expected = f"{fmt_datetime(dtstart)} + {fmt_duration(offset)}"
+        raise XmlRejected("interval-not-contiguous",
+                          xpath_of(Reader(r.child("xcal:dtstart")).child("xcal:date-time")),
+                          f"an event interval starts where the one before ends ({expected}), "
+                          f"not at {fmt_datetime(own_start)}")
     payloads = r.children("ei:signalPayload")
     if len(payloads) != 1:
         raise XmlRejected("unsupported-content", xpath_of(element),
@@ -203,13 +240,14 @@ class Event:
         d = "ei:eventDescriptor/"
         props = "ei:eiActivePeriod/xcal:properties/"
         test = e.token(d + "ei:testEvent", optional=True)
-        signals = tuple(Signal._read(node)
+        dtstart = e.datetime(props + "xcal:dtstart/xcal:date-time")
+        signals = tuple(Signal._read(node, dtstart)
                         for node in Reader(e.child("ei:eiEventSignals")).children("ei:eiEventSignal"))
         return r.make(
             cls, event_id=e.text(d + "ei:eventID"),
             modification_number=e.uint(d + "ei:modificationNumber"),
             market_context=e.token(d + "ei:eiMarketContext/emix:marketContext"),
-            dtstart=e.datetime(props + "xcal:dtstart/xcal:date-time"),
+            dtstart=dtstart,
             duration=e.duration(props + "xcal:duration/xcal:duration"),
             signals=signals, created=e.datetime(d + "ei:createdDateTime"),
             status=e.token(d + "ei:eventStatus"), target=Target._read(e.child("ei:eiTarget")),

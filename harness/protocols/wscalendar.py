@@ -2,15 +2,23 @@
 
 Owns the pure model (`Interval`, `IntervalSequence`) and two codecs: RFC 5545 iCalendar (one
 VEVENT per interval, via the `icalendar` package) and the xCal/stream XML of the OpenADR 2.0b
-schemas (one `xcal:dtstart`, then a `strm:intervals` of back-to-back `ei:interval`s).
+schemas (one `xcal:dtstart`, then a `strm:intervals` of `ei:interval`s, each starting where the
+one before ended unless it carries its own `xcal:dtstart`).
 
 Rules:
 - Instants are held in UTC; `tzid` is presentation only (how iCalendar writes DTSTART).
 - A sequence is non-empty, sorted by start, overlap-free, with unique uids; gaps are allowed
-  and every codec keeps them (xCal with a filler interval, see `to_xcal_intervals`).
+  and every codec keeps them. iCalendar gives every VEVENT its DTSTART; xCal gives the first
+  interval after a gap its own `xcal:dtstart` (ei:IntervalType allows one, before
+  `xcal:duration`) and leaves it out elsewhere, so a gapless sequence is OpenADR's usual
+  back-to-back layout. There are no filler intervals: a peer would read a filler as a value.
 - Starts and durations are whole seconds (RFC 5545's finest unit), durations positive,
   payloads finite floats or None. Durations are written in hours, minutes and seconds only:
   RFC 5545 3.3.6 makes days nominal, so "P1D" from a zoned start can last 23 or 25 h.
+- iCalendar writes a None payload by leaving X-OADR-PAYLOAD out. xCal cannot carry None:
+  OpenADR requires a payload in every interval and NaN is not a value, so `to_xcal_intervals`
+  refuses it (`payload-required`) and `from_xcal_intervals` refuses NaN and INF
+  (`payload-not-finite`).
 - A refusal is a `WsCalendarError` naming the field: `/intervals/3/start` in the model,
   `/vevents/2/DTSTART` in a calendar (document order), an XPath in xCal. Whether that is a
   finding against a SUT or a harness bug is the caller's call.
@@ -189,10 +197,15 @@ class _ExactDuration(icalendar.vDuration):
 _FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-def _parse_payload(text: str, field: str, nan_is_none: bool) -> float | None:
+_NOT_FINITE = re.compile(r"NaN|[+-]?INF")  # xs:float's special values
+
+
+def _parse_payload(text: str, field: str, xcal: bool) -> float:
     text = text.strip()  # xs:float collapses white space
-    if nan_is_none and text == "NaN":
-        return None
+    if xcal:  # legal xs:float, but no value OpenADR can act on (nor a payload the model holds)
+        _require(not _NOT_FINITE.fullmatch(text) and not (
+            _FLOAT.fullmatch(text) and math.isinf(float(text))),
+            f"{text!r} is not a finite number", "payload-not-finite", field)
     _require(bool(_FLOAT.fullmatch(text)) and math.isfinite(float(text)),
              f"{text!r} is not a finite decimal number", "bad-payload", field)
     return float(text)
@@ -354,38 +367,44 @@ def _el(parent, ns: str, name: str, text: str | None = None):
     return element
 
 
-def _xml_interval(parent, duration: timedelta, uid: str | None, payload: float | None) -> None:
+def _xml_interval(parent, item: Interval, own_start: bool) -> None:
     interval = _el(parent, EI, "interval")  # ei:IntervalType: dtstart? duration? uid? payload+
-    _el(_el(interval, XCAL, "duration"), XCAL, "duration", _format_duration(duration))
-    if uid is not None:
-        _el(_el(interval, XCAL, "uid"), XCAL, "text", uid)
-    value = "NaN" if payload is None else repr(payload)
-    _el(_el(_el(interval, EI, "signalPayload"), EI, "payloadFloat"), EI, "value", value)
+    if own_start:
+        _el(_el(interval, XCAL, "dtstart"), XCAL, "date-time", f"{item.start:{_STAMP}}")
+    _el(_el(interval, XCAL, "duration"), XCAL, "duration", _format_duration(item.duration))
+    _el(_el(interval, XCAL, "uid"), XCAL, "text", item.uid)
+    _el(_el(_el(interval, EI, "signalPayload"), EI, "payloadFloat"), EI, "value",
+        repr(item.payload))
 
 
 def to_xcal_intervals(seq: IntervalSequence) -> XcalIntervals:
-    """Lay a sequence out as OpenADR 2.0b does: one UTC dtstart, then back-to-back ei:intervals,
-    each with xcal:duration, xcal:uid/xcal:text and ei:signalPayload/ei:payloadFloat/ei:value.
+    """Lay a sequence out as OpenADR 2.0b does: one UTC dtstart, then ei:intervals, each with
+    xcal:duration, xcal:uid/xcal:text and ei:signalPayload/ei:payloadFloat/ei:value.
 
-    ei:IntervalType demands a payload, so None is written NaN (a legal xs:float). A gap becomes
-    a filler ei:interval spanning it, with no xcal:uid and the value NaN; `from_xcal_intervals`
-    drops fillers, which restores the gap. The tzid is not carried.
+    An interval that starts where the one before ended carries no start (OpenADR's usual
+    back-to-back layout); the first interval after a gap carries its own xcal:dtstart, which
+    `from_xcal_intervals` reads back. No filler intervals are written. The tzid is not carried.
 
     Args:
         seq: the sequence.
     Returns:
         xcal:dtstart, xcal:duration (first start to last end) and strm:intervals, each valid
         against the OpenADR 2.0b schemas.
+    Raises:
+        WsCalendarError: `payload-required` at `/intervals/<i>/payload` for a None payload
+            (ei:IntervalType demands a payload, and NaN is not a value).
     """
+    for i, item in enumerate(seq.intervals):
+        _require(item.payload is not None, f"interval {i} (uid {item.uid!r}) has no payload; "
+                 "OpenADR requires one in every interval", "payload-required",
+                 f"/intervals/{i}/payload")
     first, last = seq.intervals[0], seq.intervals[-1]
     dtstart, duration = _el(None, XCAL, "dtstart"), _el(None, XCAL, "duration")
     _el(dtstart, XCAL, "date-time", f"{first.start:{_STAMP}}")
     _el(duration, XCAL, "duration", _format_duration(last.end - first.start))
     intervals, cursor = _el(None, STRM, "intervals"), first.start
     for item in seq.intervals:
-        if item.start > cursor:
-            _xml_interval(intervals, item.start - cursor, None, None)
-        _xml_interval(intervals, item.duration, item.uid, item.payload)
+        _xml_interval(intervals, item, own_start=item.start != cursor)
         cursor = item.end
     return XcalIntervals(dtstart, duration, intervals)
 
@@ -418,9 +437,10 @@ def _dtstart(value) -> datetime:
 
 def from_xcal_intervals(dtstart, intervals: etree._Element, *,
                         tzid: str | None = None) -> IntervalSequence:
-    """Read OpenADR intervals: each starts where the one before ended, or at its own
-    xcal:dtstart (ei:IntervalType allows one; reports use it). Fillers (no uid, value NaN)
-    are dropped, leaving their gap.
+    """Read OpenADR intervals: each starts where the one before ended (the first at
+    `dtstart`), or at its own xcal:dtstart (ei:IntervalType allows one; reports use it, and
+    `to_xcal_intervals` writes one after a gap), which must not be earlier than that.
+    Every interval needs a uid and a finite payload.
 
     Args:
         dtstart: an aware datetime, or the xcal:dtstart or xcal:date-time element.
@@ -430,7 +450,10 @@ def from_xcal_intervals(dtstart, intervals: etree._Element, *,
         The sequence.
     Raises:
         WsCalendarError: an XPath such as `/strm:intervals/ei:interval[2]/xcal:duration` for a
-            missing or malformed element; else the model's refusal.
+            missing (`missing`, a missing xcal:uid included) or malformed element;
+            `intervals-overlap` at `.../xcal:dtstart/xcal:date-time` for an own start before
+            the previous interval's end (or before `dtstart`); `payload-not-finite` at
+            `.../ei:value` for NaN or INF; else the model's refusal.
     """
     _require(intervals.tag == f"{{{STRM}}}intervals", f"expected strm:intervals, got "
              f"{intervals.tag}", "bad-element", "/")
@@ -440,7 +463,12 @@ def from_xcal_intervals(dtstart, intervals: etree._Element, *,
         _require(element.tag == f"{{{EI}}}interval", f"unexpected {element.tag}", "bad-element",
                  where)
         if (own_start := element.find("xcal:dtstart/xcal:date-time", NSMAP)) is not None:
-            cursor = _parse_instant(own_start, where + "/xcal:dtstart/xcal:date-time")
+            field = where + "/xcal:dtstart/xcal:date-time"
+            start = _parse_instant(own_start, field)
+            _require(start >= cursor, f"interval {k} starts at {start:{_STAMP}}, before "
+                     + (f"interval {k - 1} ends" if result else "the stream's dtstart")
+                     + f" at {cursor:{_STAMP}}", "intervals-overlap", field)
+            cursor = start
         text = element.findtext("xcal:duration/xcal:duration", None, NSMAP)
         _require(text is not None, "no duration", "missing", where + "/xcal:duration")
         length = parse_duration(text, where + "/xcal:duration/xcal:duration")
@@ -449,10 +477,8 @@ def from_xcal_intervals(dtstart, intervals: etree._Element, *,
                  "bad-payload", where + "/ei:signalPayload")
         payload = _parse_payload(values[0].text or "", where + _XML_NAMES["/payload"], True)
         uid = element.findtext("xcal:uid/xcal:text", None, NSMAP)
-        _require(uid is not None or payload is None, "an interval with a value needs a uid",
-                 "missing", where + "/xcal:uid")
-        if uid is not None:
-            result.append(_interval(where, _XML_NAMES, start=cursor, duration=length, uid=uid,
-                                    payload=payload))
+        _require(uid is not None, "an interval needs a uid", "missing", where + "/xcal:uid")
+        result.append(_interval(where, _XML_NAMES, start=cursor, duration=length, uid=uid,
+                                payload=payload))
         cursor += length
     return IntervalSequence(result, tzid)

@@ -1,6 +1,8 @@
 """OpenADR 2.0b codec: every message type round-trips through schema-valid XML; invalid
 constructions are refused naming the field; broken XML gives schema violations with paths;
-openleadr (the real third-party peer) and this codec read each other's messages."""
+openleadr (the real third-party peer) and this codec read each other's messages; event
+intervals are contiguous (a per-interval xcal:dtstart must agree), and wscalendar's xCal
+intervals read the same here."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from harness.protocols import oadr_schema
+from harness.protocols import oadr_schema, wscalendar
 from harness.protocols.oadr_codec import (
     CreatedEvent, CreatedOpt, CreatedPartyRegistration, CreateOpt, CreatePartyRegistration,
     DistributeEvent, EiResponse, EnergyReal, Event, EventResponse, Interval, MessageInvalid,
@@ -460,6 +462,99 @@ def test_value_rules_beyond_the_schema_are_refused_with_the_element_path():
             from_xml(broken(edit))
         assert refused.value.code == code
         assert refused.value.field.endswith(path), refused.value.field
+
+
+def with_interval_dtstart(message: DistributeEvent, index: int, start: datetime) -> bytes:
+    """``to_xml(message)`` with an xcal:dtstart inserted (first, as ei:IntervalType has it)
+    into the ``index``-th interval of the first signal; the result is schema-valid."""
+    root = parse_xml(to_xml(message))
+    interval = list(next(root.iter(f"{EI}eiEventSignal")).iter(f"{EI}interval"))[index]
+    dtstart = etree.SubElement(interval, f"{XCAL}dtstart")
+    etree.SubElement(dtstart, f"{XCAL}date-time").text = fmt_datetime(start)
+    interval.insert(0, dtstart)
+    document = etree.tostring(root)
+    assert oadr_schema.validate(document) == []
+    return document
+
+
+@pytest.mark.parametrize("start", [T0 + Q15 + timedelta(minutes=5), T0 + Q15 - timedelta(seconds=1),
+                                   T0], ids=["gap", "overlap", "event-start"])
+def test_a_non_contiguous_interval_dtstart_is_refused_not_ignored(start):
+    message = DistributeEvent("req", "vtn", (event(),))
+    with pytest.raises(XmlRejected) as refused:
+        from_xml(with_interval_dtstart(message, 1, start))
+    assert refused.value.code == "interval-not-contiguous"
+    assert refused.value.field == (SIGNAL_PATH + "/strm:intervals/ei:interval[2]/xcal:dtstart/"
+                                   "xcal:date-time")
+    assert fmt_datetime(start) in str(refused.value)
+    assert fmt_datetime(T0 + Q15) in str(refused.value)  # where it had to start
+
+
+@pytest.mark.parametrize("index, start", [(0, T0), (1, T0 + Q15), (3, T0 + 3 * Q15)])
+def test_a_contiguous_interval_dtstart_is_accepted(index, start):
+    message = DistributeEvent("req", "vtn", (event(),))
+    assert from_xml(with_interval_dtstart(message, index, start)) == message
+
+
+def test_intervals_running_past_year_9999_are_still_read():
+    # the running start is kept as an offset from dtstart, which cannot overflow
+    late = datetime(9999, 12, 31, 12, tzinfo=timezone.utc)
+    days = Signal("s", intervals((1.0, 2.0), timedelta(days=1)))
+    message = DistributeEvent("req", "vtn", (event(dtstart=late, signals=(days,)),))
+    assert from_xml(to_xml(message)) == message
+    with pytest.raises(XmlRejected) as refused:
+        from_xml(with_interval_dtstart(message, 1, late))
+    assert refused.value.code == "interval-not-contiguous"
+    assert "9999-12-31T12:00:00Z + P1D" in str(refused.value)
+
+
+# wscalendar and this codec agree on OpenADR's contiguous layout: a gapless sequence written by
+# wscalendar.to_xcal_intervals reads here as the same intervals, and the reverse.
+@st.composite
+def gapless_sequences(draw) -> wscalendar.IntervalSequence:
+    start = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1),
+                              timezones=st.just(timezone.utc))).replace(microsecond=0)
+    n = draw(st.integers(1, 6))
+    uids = draw(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("C", "Z")),
+                                 min_size=1, max_size=8), min_size=n, max_size=n, unique=True))
+    items = []
+    for uid in uids:  # xs:float payloads: finite, 32-bit
+        duration = timedelta(seconds=draw(st.integers(1, 3 * 86400)))
+        payload = draw(st.floats(width=32, allow_nan=False, allow_infinity=False))
+        items.append(wscalendar.Interval(start, duration, uid, payload))
+        start += duration
+    return wscalendar.IntervalSequence(tuple(items))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gapless_sequences())
+def test_wscalendar_xcal_intervals_and_event_intervals_agree(seq):
+    expected = tuple(Interval(i.uid, i.duration, i.payload) for i in seq.intervals)
+    total = sum((i.duration for i in expected), timedelta(0))
+    first = seq.intervals[0].start
+    # wscalendar -> event codec: its strm:intervals and active period inside a DistributeEvent
+    laid = wscalendar.to_xcal_intervals(seq)
+    assert laid.intervals.find("ei:interval/xcal:dtstart", wscalendar.NSMAP) is None
+    placeholder = event(dtstart=first, signals=(Signal("sig", (Interval("x", total, 0.0),),
+                                                       signal_name="ELECTRICITY_PRICE",
+                                                       signal_type="price"),))
+    root = parse_xml(to_xml(DistributeEvent("req", "vtn", (placeholder,))))
+    props = next(root.iter(f"{XCAL}properties"))
+    props.replace(props.find(f"{XCAL}dtstart"), laid.dtstart)
+    props.replace(props.find(f"{XCAL}duration"), laid.duration)
+    stream = next(root.iter(f"{EI}eiEventSignal"))[0]
+    stream.getparent().replace(stream, laid.intervals)
+    decoded = from_xml(etree.tostring(root)).events[0]
+    assert decoded.signals[0].intervals == expected
+    assert (decoded.dtstart, decoded.duration) == (first, total)
+    # event codec -> wscalendar
+    written = event(dtstart=first, signals=(Signal("sig", expected,
+                                                   signal_name="ELECTRICITY_PRICE",
+                                                   signal_type="price"),))
+    root = parse_xml(to_xml(DistributeEvent("req", "vtn", (written,))))
+    props = next(root.iter(f"{XCAL}properties"))
+    assert wscalendar.from_xcal_intervals(props.find(f"{XCAL}dtstart"),
+                                          next(root.iter(f"{EI}eiEventSignal"))[0]) == seq
 
 
 def test_unknown_messages_are_refused():

@@ -1,6 +1,7 @@
 """WS-Calendar interval sequences (harness.protocols.wscalendar): round trips through iCalendar
 objects, .ics bytes and OpenADR 2.0b xCal/stream XML, over time zones with DST and odd offsets,
-sequences crossing DST changes, and gaps; worked DST examples; and the refusals.
+sequences crossing DST changes, and gaps (per-interval xcal:dtstart in xCal); worked DST
+examples; and the refusals. Payloads may be None on the iCalendar paths only: xCal needs one.
 
 Every instant in an expected value is written in UTC with its local reading in a comment.
 """
@@ -72,7 +73,8 @@ def via_xml(seq: IntervalSequence) -> IntervalSequence:
 
 
 @st.composite
-def sequences(draw) -> IntervalSequence:
+def sequences(draw, optional_payloads: bool = True) -> IntervalSequence:
+    """Random sequences with random gaps; None payloads only when `optional_payloads`."""
     tzid = draw(st.sampled_from(ZONES))
     if TRANSITIONS.get(tzid) and draw(st.booleans()):  # start shortly before a DST change
         anchor = draw(st.sampled_from(TRANSITIONS[tzid]))
@@ -88,7 +90,8 @@ def sequences(draw) -> IntervalSequence:
     for uid in uids:
         cursor += timedelta(seconds=draw(st.one_of(st.just(0), st.integers(1, 6 * 3600))))
         duration = timedelta(seconds=draw(st.integers(60, 2 * 86400)))  # 1 min to 2 days
-        payload = draw(st.none() | st.floats(allow_nan=False, allow_infinity=False))
+        finite = st.floats(allow_nan=False, allow_infinity=False)
+        payload = draw(st.none() | finite if optional_payloads else finite)
         intervals.append(Interval(cursor, duration, uid, payload))
         cursor += duration
     return IntervalSequence(tuple(intervals), tzid)
@@ -114,25 +117,32 @@ def test_ics_bytes_round_trip_is_identity(seq):
 
 
 @PROPERTY
-@given(sequences())
+@given(sequences(optional_payloads=False))
 def test_xcal_round_trip_is_identity_and_schema_valid(seq):
     assert via_xml(seq) == seq
 
 
 @PROPERTY
-@given(sequences())
-def test_xcal_lays_out_contiguously_with_one_filler_per_gap(seq):
+@given(sequences(optional_payloads=False))
+def test_xcal_marks_each_gap_with_a_per_interval_dtstart(seq):
     laid = to_xcal_intervals(seq)
     elements = laid.intervals.findall("ei:interval", NSMAP)
+    assert [e.findtext("xcal:uid/xcal:text", None, NSMAP) for e in elements] == \
+        [i.uid for i in seq.intervals]  # one element per interval: no fillers
+    assert [float(e.findtext(".//ei:value", None, NSMAP)) for e in elements] == \
+        [i.payload for i in seq.intervals]
+    # an own start exactly on the first interval after each gap, at that interval's start
+    gap_before = [False] + [b.start > a.end for a, b in zip(seq.intervals, seq.intervals[1:])]
+    starts = [e.findtext("xcal:dtstart/xcal:date-time", None, NSMAP) for e in elements]
+    assert starts == [f"{i.start:%Y-%m-%dT%H:%M:%SZ}" if gap else None
+                      for i, gap in zip(seq.intervals, gap_before)]
+    assert all(e[0].tag == f"{{{NSMAP['xcal']}}}dtstart" for e, s in zip(elements, starts) if s)
     durations = [parse_duration(e.findtext("xcal:duration/xcal:duration", None, NSMAP), "")
                  for e in elements]
-    fillers = [e for e in elements if e.find("xcal:uid", NSMAP) is None]
-    gaps = sum(1 for a, b in zip(seq.intervals, seq.intervals[1:]) if b.start > a.end)
-    assert len(fillers) == gaps and len(elements) == len(seq.intervals) + gaps
-    assert all(f.findtext(".//ei:value", None, NSMAP) == "NaN" for f in fillers)
+    assert durations == [i.duration for i in seq.intervals]
     span = seq.intervals[-1].end - seq.intervals[0].start
-    assert sum(durations, timedelta()) == span
     assert parse_duration(laid.duration.findtext("xcal:duration", None, NSMAP), "") == span
+    assert [i.start for i in via_xml(seq).intervals] == [i.start for i in seq.intervals]
 
 
 @PROPERTY
@@ -151,25 +161,35 @@ def test_dtstart_is_local_except_the_second_pass_of_a_repeated_hour(seq):
 
 def test_four_quarter_hours_with_a_half_hour_gap():
     # 10:00, 10:15 | gap 10:30-11:00 | 11:00, 11:15 UTC
-    seq = seq_of(utc(2026, 6, 17, 10), [(0, 15, 1.0), (0, 15, 2.0), (30, 15, 3.0), (0, 15, None)],
+    seq = seq_of(utc(2026, 6, 17, 10), [(0, 15, 1.0), (0, 15, 2.0), (30, 15, 3.0), (0, 15, 4.0)],
                  "Europe/Luxembourg")
     assert [i.start for i in seq.intervals] == [utc(2026, 6, 17, 10), utc(2026, 6, 17, 10, 15),
                                                 utc(2026, 6, 17, 11), utc(2026, 6, 17, 11, 15)]
     laid = to_xcal_intervals(seq)
     elements = laid.intervals.findall(f"{{{EI}}}interval")
     assert [e.findtext("xcal:uid/xcal:text", None, NSMAP) for e in elements] == \
-        ["0", "1", None, "2", "3"]
+        ["0", "1", "2", "3"]
+    assert [e.findtext("xcal:dtstart/xcal:date-time", None, NSMAP) for e in elements] == \
+        [None, None, "2026-06-17T11:00:00Z", None]  # only after the gap
     assert [e.findtext("xcal:duration/xcal:duration", None, NSMAP) for e in elements] == \
-        ["PT15M", "PT15M", "PT30M", "PT15M", "PT15M"]
+        ["PT15M"] * 4
     assert [e.findtext(".//ei:value", None, NSMAP) for e in elements] == \
-        ["1.0", "2.0", "NaN", "3.0", "NaN"]
+        ["1.0", "2.0", "3.0", "4.0"]
     assert laid.dtstart.findtext("xcal:date-time", None, NSMAP) == "2026-06-17T10:00:00Z"
     assert laid.duration.findtext("xcal:duration", None, NSMAP) == "PT1H30M"
-    assert via_xml(seq) == seq
-    assert from_ics(to_ics(seq, stamp=STAMP)) == seq
-    text = to_ics(seq, stamp=STAMP).decode()
+    assert via_xml(seq) == seq  # schema-valid, the own dtstart included
+    misplaced = parse_xml(etree.tostring(laid.intervals))  # ei:IntervalType puts dtstart first
+    misplaced[2][1].addnext(misplaced[2][0])  # dtstart moved after duration
+    assert not fast_schema().validate(misplaced)
+    # iCalendar keeps a None payload (X-OADR-PAYLOAD absent); xCal cannot carry it
+    *head, last = seq.intervals
+    no_payload = IntervalSequence((*head, Interval(last.start, last.duration, last.uid)),
+                                  seq.tzid)
+    assert from_ics(to_ics(no_payload, stamp=STAMP)) == no_payload
+    text = to_ics(no_payload, stamp=STAMP).decode()
     assert "DTSTART;TZID=Europe/Luxembourg:20260617T120000" in text  # CEST, UTC+2
     assert text.count("X-OADR-PAYLOAD") == 3
+    refused(lambda: to_xcal_intervals(no_payload), "payload-required", "/intervals/3/payload")
 
 
 def test_across_luxembourg_fall_back_2026_10_25():
@@ -361,12 +381,12 @@ def test_xcal_reads_openadr_intervals_and_per_interval_dtstart():
     # OpenADR numbering uid 0, 1, ...; interval 2 carries its own dtstart (a 1 h gap)
     start, body = xcal("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1"),
                        ei_interval("P1D", "1", " 2.5 "),
-                       ei_interval("PT15M", "2", "NaN", dtstart="2026-06-02T12:00:00Z"))
+                       ei_interval("PT15M", "2", "-5E-1", dtstart="2026-06-02T12:00:00Z"))
     seq = from_xcal_intervals(start, body, tzid="America/New_York")
     assert [(i.uid, i.start, i.duration, i.payload) for i in seq.intervals] == [
         ("0", utc(2026, 6, 1, 10), timedelta(hours=1), 1.0),
         ("1", utc(2026, 6, 1, 11), timedelta(days=1), 2.5),
-        ("2", utc(2026, 6, 2, 12), timedelta(minutes=15), None)]
+        ("2", utc(2026, 6, 2, 12), timedelta(minutes=15), -0.5)]
     assert seq.tzid == "America/New_York"
     assert from_xcal_intervals(utc(2026, 6, 1, 10), body) == IntervalSequence(seq.intervals)
 
@@ -382,8 +402,21 @@ P = "/strm:intervals/ei:interval"
     ("2026-06-01T10:00:00Z", ei_interval(None, "0", "1"), "missing", f"{P}[1]/xcal:duration"),
     ("2026-06-01T10:00:00Z", ei_interval("PT1H", None, "1"), "missing", f"{P}[1]/xcal:uid"),
     ("2026-06-01T10:00:00Z", ei_interval("PT1H", "", "1"), "bad-uid", f"{P}[1]/xcal:uid"),
-    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "INF"), "bad-payload",
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1_0"), "bad-payload",
      f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "NaN"), "payload-not-finite",
+     f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", " INF "), "payload-not-finite",
+     f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "-INF"), "payload-not-finite",
+     f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1e400"), "payload-not-finite",
+     f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    # the filler earlier versions wrote for a gap (no uid, NaN) is refused, not dropped
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", None, "NaN"), "payload-not-finite",
+     f"{P}[1]/ei:signalPayload/ei:payloadFloat/ei:value"),
+    ("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1", dtstart="2026-06-01T09:59:59Z"),
+     "intervals-overlap", f"{P}[1]/xcal:dtstart/xcal:date-time"),  # before the stream's start
     ("2026-06-01T10:00:00", ei_interval("PT1H", "0", "1"), "not-aware",
      "/xcal:dtstart/xcal:date-time"),
     ("2026-06-01T10:00:00.5Z", ei_interval("PT1H", "0", "1"), "sub-second",
@@ -401,7 +434,36 @@ def test_xcal_refusals_name_the_element(dtstart, interval, code, field):
 def test_xcal_refuses_a_per_interval_dtstart_that_overlaps():
     start, body = xcal("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1"),
                        ei_interval("PT1H", "1", "1", dtstart="2026-06-01T10:30:00Z"))
-    refused(lambda: from_xcal_intervals(start, body), "overlap", "/intervals/1/start")
+    error = refused(lambda: from_xcal_intervals(start, body), "intervals-overlap",
+                    f"{P}[2]/xcal:dtstart/xcal:date-time")
+    assert "2026-06-01T10:30:00Z" in str(error) and "2026-06-01T11:00:00Z" in str(error)
+
+
+def test_xcal_accepts_a_per_interval_dtstart_that_follows_directly():
+    start, body = xcal("2026-06-01T10:00:00Z",
+                       ei_interval("PT1H", "0", "1", dtstart="2026-06-01T10:00:00Z"),
+                       ei_interval("PT1H", "1", "2", dtstart="2026-06-01T11:00:00Z"))
+    plain_start, plain = xcal("2026-06-01T10:00:00Z", ei_interval("PT1H", "0", "1"),
+                              ei_interval("PT1H", "1", "2"))
+    assert from_xcal_intervals(start, body) == from_xcal_intervals(plain_start, plain)
+
+
+def test_xcal_refuses_a_none_payload():
+    seq = seq_of(utc(2026, 6, 1, 10), [(0, 15, 1.0), (0, 15, 2.0), (15, 15, None)])
+    error = refused(lambda: to_xcal_intervals(seq), "payload-required", "/intervals/2/payload")
+    assert "uid '2'" in str(error)
+    assert from_ics(to_ics(seq, stamp=STAMP)) == seq  # iCalendar still carries it
+
+
+@PROPERTY
+@given(sequences())
+def test_xcal_writes_every_sequence_without_none_and_refuses_the_others(seq):
+    missing = [i for i, item in enumerate(seq.intervals) if item.payload is None]
+    if missing:
+        refused(lambda: to_xcal_intervals(seq), "payload-required",
+                f"/intervals/{missing[0]}/payload")
+    else:
+        assert via_xml(seq) == seq
 
 
 def test_to_icalendar_sets_prodid_version_and_vtimezone():
