@@ -7,6 +7,7 @@ are `core.errors.MarketError`s naming the field; nothing is stored when one is r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from .adapters.sqlite_repository import SqliteRepository
 from .core import ledger
@@ -194,7 +195,8 @@ class ReferenceBroker:
             peers = [Contract.from_record(r) for r in self.repo.find("contracts", product_id=product.product_id)
                      if r["state"] in ("signed", "delivered", "settled")
                      and r["delivery_start"] == contract.to_record()["delivery_start"]]
-            contract, report = verify_delivery(contract, product, resources, readings, peers, now)
+            contract, report = verify_delivery(contract, product, resources, readings, peers, now,
+                                               local_tz=ZoneInfo(self.rules.local_tz))
             self.repo.put("contracts", contract.to_record())
             self.repo.put("deliveries", report.to_record())
             for note in notify({contract.seller_id, contract.buyer_id}, "delivery-verified", contract_id,

@@ -53,3 +53,20 @@ Feature: Markets domain - delivery verified against metered energy
     When delivery of the contract of bid "B-2" is verified
     Then the delivery shows 2.0 kWh delivered of 2.0 kWh contracted
     And the delivery is reported as fulfilled
+
+  Scenario: A demand-reduction product is measured against its customer baseline, adjusted on the day
+    # high 4 of 5 weekdays: every history day imports 5 kWh/h, so the unadjusted baseline is 5 kWh/h.
+    # On the event day the 3 hours ending 1 hour before the event (08:00-11:00) import 6 kWh/h,
+    # 1 kWh/h above the baseline, so the adjusted baseline is 6 kWh/h; the site imports 4 kWh
+    # in the event hour: 2 kWh reduced.
+    Given "alice" has registered demand-reduction product "DR-2" from "load-1" with 4.0 kW at 230 V and the "high-4-of-5" baseline, available 2026-06-01T12:00:00+00:00 to 2026-06-01T13:00:00+00:00
+    And meter "M-A3" reports hourly import of 5.0 kWh from 08:00 to 13:00 on each of the 5 weekdays before 2026-06-01
+    And "alice" offers 2.0 kWh of "DR-2" at 0.10 EUR/kWh for 12:00 to 13:00, expiring 09:30, as bid "S-3"
+    And "bob" bids for 2.0 kWh of "DR-2" at up to 0.20 EUR/kWh for 12:00 to 13:00, expiring 09:30, as bid "B-3"
+    And the market clears product "DR-2"
+    And meter "M-A3" reports import of 6.0, 6.0, 6.0 kWh in 60-minute intervals from 2026-06-01T08:00:00+00:00
+    And meter "M-A3" reports import of 4.0 kWh in 60-minute intervals from 2026-06-01T12:00:00+00:00
+    And the market time is 2026-06-01T13:05:00+00:00
+    When delivery of the contract of bid "B-3" is verified
+    Then the delivery shows 2.0 kWh delivered of 2.0 kWh contracted
+    And the delivery is reported as fulfilled

@@ -2,7 +2,7 @@
 trade ledger that records trades and settlements."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from pytest_bdd import given, parsers, then, when
@@ -29,17 +29,36 @@ LEDGER_LAST = m.declare("ledger_last_entry", unit=None,
 _QUARTER = timedelta(minutes=15)
 
 
-def _readings(direction: str, values: list[float], start: datetime) -> list[dict]:
-    return [{"interval_start": (start + i * _QUARTER).isoformat(),
-             "interval_end": (start + (i + 1) * _QUARTER).isoformat(),
+def _readings(direction: str, values: list[float], start: datetime, step: timedelta = _QUARTER) -> list[dict]:
+    return [{"interval_start": (start + i * step).isoformat(),
+             "interval_end": (start + (i + 1) * step).isoformat(),
              "energy_kwh": value, "direction": direction, "quality": "actual"}
             for i, value in enumerate(values)]
 
 
-@given(parsers.parse('meter "{meter}" reports {direction} of {values} kWh in 15-minute intervals from {start}'))
-def _(sut, meter: str, direction: str, values: str, start: str):
-    readings = _readings(direction, [float(v) for v in values.split(",")], datetime.fromisoformat(start))
+@given(parsers.parse('meter "{meter}" reports {direction} of {values} kWh in {minutes:d}-minute intervals '
+                     'from {start}'))
+def _(sut, meter: str, direction: str, values: str, minutes: int, start: str):
+    readings = _readings(direction, [float(v) for v in values.split(",")], datetime.fromisoformat(start),
+                         timedelta(minutes=minutes))
     require_ok(sut.submit_readings(meter, readings), f"readings of meter {meter}")
+
+
+@given(parsers.parse('meter "{meter}" reports hourly import of {kwh:g} kWh from {start} to {end} on each of the '
+                     '{days:d} weekdays before {day}'))
+def _(sut, meter: str, kwh: float, start: str, end: str, days: int, day: str):
+    """Metered history for a customer baseline: the same hourly import on each of the last
+    ``days`` weekdays (Monday to Friday, UTC dates) before ``day``."""
+    first, last = time.fromisoformat(start), time.fromisoformat(end)
+    hours = (datetime.combine(date.min, last) - datetime.combine(date.min, first)) // timedelta(hours=1)
+    current, readings = date.fromisoformat(day), []
+    while days:
+        current -= timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+            begin = datetime.combine(current, first, tzinfo=timezone.utc)
+            readings += _readings("import", [kwh] * hours, begin, timedelta(hours=1))
+    require_ok(sut.submit_readings(meter, readings), f"history of meter {meter}")
 
 
 @given(parsers.parse('meter "{meter}" reports a total export of {total:g} kWh evenly over 15-minute intervals '

@@ -139,6 +139,13 @@ def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw
     _given_product(sut, market, request)
 
 
+@given(parsers.parse(_REGISTERED + ' and the "{method}" baseline' + _WINDOW))
+def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw, volts, method, start, end):
+    request = _product_request(owner, product_id, product_type, resources, kw, volts, start, end)
+    request["baseline_method"] = method
+    _given_product(sut, market, request)
+
+
 @given(parsers.parse(_REGISTERED + _WINDOW + ", with settlement rules: tolerance {tolerance:g} %, "
                      "incentive {incentive:g} %, penalty {penalty} EUR/kWh"))
 def _(sut, market: MarketSession, owner, product_type, product_id, resources, kw, volts, start, end,

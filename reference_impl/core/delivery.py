@@ -6,7 +6,10 @@ data: every meter behind the product must have readings covering the whole windo
 refuses (it never assumes a missing interval delivered nothing, or everything).
 Delivered energy:
 - generation products: energy exported through the product's resource meters in the window;
-- demand-reduction products: declared baseline (baseline_kw × hours) minus energy imported.
+- demand-reduction products: baseline minus energy imported, where the baseline is either the
+  customer baseline load computed by the product's named method (core.baseline) from the
+  meters' stored history (Y.2072 8.2.1 billing against the CBL), or the declared flat
+  baseline_kw × hours. The product's meters are summed interval by interval first.
 When several contracts share one product and window, the metered delivery is split between
 them pro rata to their contracted energy. Fulfilled means delivered >= contracted ×
 (1 − tolerance_pct / 100); over-delivery is not a breach.
@@ -15,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from . import parsing as p
+from .baseline import BaselineRequest, IntervalLoad, compute_baseline, delivered_reduction
 from .contracts import Contract
-from .errors import Conflict, FieldError, Rejected
+from .errors import Conflict, FieldError, MarketError, Rejected
 from .products import Product, Resource
 
 DIRECTIONS = ("import", "export")
@@ -103,13 +107,18 @@ class DeliveryReport:
     meters: tuple[str, ...]
     readings_used: int
     verified_at: datetime
+    baseline_method: str | None = None     # demand reduction: how the baseline was set
+    baseline_kwh: float | None = None      # the baseline over the window (product total)
+    baseline_adjustment: float | None = None   # CBL in-day adjustment (kWh per interval, or factor)
 
     def to_record(self) -> dict:
         return {"contract_id": self.contract_id, "contracted_kwh": self.contracted_kwh,
                 "delivered_kwh": self.delivered_kwh, "shortfall_kwh": self.shortfall_kwh,
                 "tolerance_pct": self.tolerance_pct, "threshold_kwh": self.threshold_kwh,
                 "fulfilled": self.fulfilled, "meters": list(self.meters),
-                "readings_used": self.readings_used, "verified_at": p.fmt_instant(self.verified_at)}
+                "readings_used": self.readings_used, "verified_at": p.fmt_instant(self.verified_at),
+                "baseline_method": self.baseline_method, "baseline_kwh": self.baseline_kwh,
+                "baseline_adjustment": self.baseline_adjustment}
 
     @classmethod
     def from_record(cls, rec: Mapping) -> DeliveryReport:
@@ -128,18 +137,55 @@ def _covered(readings: Sequence[MeterReading], start: datetime, end: datetime) -
     return cursor >= end
 
 
+def _summed_import(readings: Sequence[MeterReading]) -> list[IntervalLoad]:
+    totals: dict[tuple[datetime, datetime], float] = {}
+    for r in readings:
+        if r.direction == "import":
+            key = (r.interval_start, r.interval_end)
+            totals[key] = totals.get(key, 0.0) + r.energy_kwh
+    return [IntervalLoad(interval_start=s, interval_end=e, energy_kwh=kwh) for (s, e), kwh in sorted(totals.items())]
+
+
+def _cbl_reduction(product: Product, start: datetime, end: datetime, readings: Sequence[MeterReading],
+                   local_tz: tzinfo | None) -> tuple[float, float, float]:
+    """(delivered reduction, baseline kWh, adjustment) by the product's CBL method."""
+    if local_tz is None:
+        raise ValueError("a customer baseline needs the market's local time zone")
+    loads = _summed_import(readings)
+    grids = {round((load.interval_end - load.interval_start) / timedelta(minutes=1)) for load in loads}
+    if len(grids) != 1:
+        raise Conflict(FieldError("metering-grid", "/readings",
+                                  f"the baseline needs one interval length; the meters hold {sorted(grids)} min"))
+    event_day = start.astimezone(local_tz).date()
+    try:
+        result = compute_baseline(BaselineRequest(
+            method=product.baseline_method, event_start=start, event_end=end,
+            interval_minutes=grids.pop(), local_tz=local_tz,
+            history=tuple(x for x in loads if x.interval_start.astimezone(local_tz).date() < event_day),
+            event_day=tuple(x for x in loads if x.interval_start.astimezone(local_tz).date() == event_day
+                            and x.interval_end <= start)))
+        actual = [x for x in loads if x.interval_start >= start and x.interval_end <= end]
+        reduction = sum(delivered_reduction(result, actual))
+    except MarketError as refusal:  # short history or missing data: cannot judge yet
+        raise Conflict(*refusal.errors) from None
+    return reduction, result.total_kwh(), result.adjustment
+
+
 def verify_delivery(contract: Contract, product: Product, resources: Mapping[str, Resource],
                     readings: Sequence[MeterReading], peers: Sequence[Contract],
-                    now: datetime) -> tuple[Contract, DeliveryReport]:
+                    now: datetime, local_tz: tzinfo | None = None) -> tuple[Contract, DeliveryReport]:
     """Compare metered delivery with the contract.
 
     Args:
         readings: readings of the product's meters (others are ignored).
         peers: the product's other live contracts over the same window (for the pro-rata split).
+        local_tz: the market's time zone; needed when the product names a baseline method
+            (days and weekdays are judged in local time).
     Returns:
         the contract moved to ``delivered`` and the report.
     Raises:
-        Conflict: the window has not closed, or a meter's data does not cover it.
+        Conflict: the window has not closed, a meter's data does not cover it, or (CBL) the
+            history is too short or incomplete to compute the baseline.
     """
     if now < contract.delivery_end:
         raise Conflict(FieldError("delivery-not-over", "/contract_id",
@@ -153,8 +199,12 @@ def verify_delivery(contract: Contract, product: Product, resources: Mapping[str
             raise Conflict(FieldError("metering-incomplete", "/readings",
                                       f"meter {meter} has no readings covering all of "
                                       f"{p.fmt_instant(start)} .. {p.fmt_instant(end)}"))
+    baseline_kwh = adjustment = None
     if contract.product_type == "generation":
         total = sum(r.energy_kwh for r in used if r.direction == "export")
+    elif product.baseline_method:
+        total, baseline_kwh, adjustment = _cbl_reduction(
+            product, start, end, [r for r in readings if r.meter_id in meters], local_tz)
     else:
         baseline_kwh = (product.baseline_kw or 0.0) * p.interval_hours(start, end)
         total = baseline_kwh - sum(r.energy_kwh for r in used if r.direction == "import")
@@ -166,5 +216,8 @@ def verify_delivery(contract: Contract, product: Product, resources: Mapping[str
         contract_id=contract.contract_id, contracted_kwh=contract.energy_kwh,
         delivered_kwh=delivered, shortfall_kwh=round(max(contract.energy_kwh - delivered, 0.0), 3),
         tolerance_pct=contract.rules.tolerance_pct, threshold_kwh=threshold,
-        fulfilled=delivered >= threshold, meters=meters, readings_used=len(used), verified_at=now)
+        fulfilled=delivered >= threshold, meters=meters, readings_used=len(used), verified_at=now,
+        baseline_method=product.baseline_method if contract.product_type != "generation" else None,
+        baseline_kwh=None if baseline_kwh is None else round(baseline_kwh, 3),
+        baseline_adjustment=None if adjustment is None else round(adjustment, 6))
     return contract.apply("verify-delivery"), report

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import parsing as p
+from .baseline import METHODS as _CBL_METHODS
 from .errors import FieldError, Rejected
 
 PARTICIPANT_ROLES = ("prosumer", "consumer", "aggregator", "retailer")
 RESOURCE_KINDS = ("generator", "storage", "load")
 PRODUCT_TYPES = ("generation", "demand-reduction")
 QUALITIES = ("firm", "non-firm")
+BASELINE_METHODS = tuple(_CBL_METHODS)
 
 # Which resource kinds can back which product type: generation comes from generators and
 # storage discharge; demand reduction from curtailable loads and storage (by not charging).
@@ -126,9 +128,11 @@ class Product:
     available_until: datetime
     quality: str
     settlement_rules: SettlementRules = field(default_factory=SettlementRules)
-    # Demand-reduction products declare the consumption they reduce from (kW); metered
-    # import is compared against it. Customer baseline methods replace this in billing.
+    # A demand-reduction product states what its reduction is measured from: either a named
+    # customer baseline method (core.baseline, computed from the meters' history) or a
+    # declared flat baseline in kW.
     baseline_kw: float | None = None
+    baseline_method: str | None = None
     status: str = "verified"
 
     def to_record(self) -> dict:
@@ -139,7 +143,8 @@ class Product:
             "available_from": p.fmt_instant(self.available_from),
             "available_until": p.fmt_instant(self.available_until),
             "quality": self.quality, "settlement_rules": self.settlement_rules.to_record(),
-            "baseline_kw": self.baseline_kw, "status": self.status,
+            "baseline_kw": self.baseline_kw, "baseline_method": self.baseline_method,
+            "status": self.status,
         }
 
     @classmethod
@@ -151,7 +156,8 @@ class Product:
             available_from=datetime.fromisoformat(rec["available_from"]),
             available_until=datetime.fromisoformat(rec["available_until"]),
             quality=rec["quality"], settlement_rules=SettlementRules(**rec["settlement_rules"]),
-            baseline_kw=rec.get("baseline_kw"), status=rec["status"],
+            baseline_kw=rec.get("baseline_kw"), baseline_method=rec.get("baseline_method"),
+            status=rec["status"],
         )
 
 
@@ -175,9 +181,13 @@ def parse_product(raw: Mapping) -> Product:
         quality=p.text(raw, "quality", choices=QUALITIES, required=False, default="firm"),
         settlement_rules=SettlementRules.from_request(p.mapping(raw, "settlement_rules", required=False),
                                                       "/settlement_rules"),
-        baseline_kw=p.number(raw, "baseline_kw", positive=True,
-                             required=product_type == "demand-reduction"),
+        baseline_kw=p.number(raw, "baseline_kw", positive=True, required=False),
+        baseline_method=p.text(raw, "baseline_method", required=False, choices=BASELINE_METHODS),
     )
+    if product_type == "demand-reduction" and (product.baseline_kw is None) == (product.baseline_method is None):
+        raise Rejected(FieldError("baseline-required", "/baseline_method",
+                                  "a demand-reduction product needs exactly one of baseline_method "
+                                  f"({', '.join(BASELINE_METHODS)}) or baseline_kw"))
     if product.available_until <= product.available_from:
         raise Rejected(FieldError("invalid-window", "/available_until",
                                   "availability must end after it starts"))

@@ -25,12 +25,14 @@ class MarketRules:
         node_transfer_costs: overrides per (from_node, to_node).
         token_price: seed 004 §7.2 divides the trade value by a token price; 1 means the
             market settles in its currency.
+        local_tz: the market's time zone (IANA name), in which baseline days are judged.
     """
 
     currency: str = "EUR"
     transfer_cost_per_kwh: Decimal = Decimal("0.01")
     node_transfer_costs: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     token_price: Decimal = Decimal("1")
+    local_tz: str = "Europe/Luxembourg"   # IANA name; days for customer baselines are local days
 
     def transfer_cost(self, from_node: str, to_node: str) -> Decimal:
         if from_node == to_node:

@@ -5,6 +5,8 @@ PYTHONPATH).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.sut.reference import ReferenceSUT
 from reference_impl.broker import ReferenceBroker
 from reference_impl.core.bids import parse_bid, validate_bid
@@ -67,6 +69,17 @@ class _NoDeliveryTolerance(ReferenceBroker):
         return {**report, "fulfilled": True}
 
 
+class _CapacityAsBaseline(ReferenceBroker):
+    """7.5-03: ignores a product's named customer baseline method and measures the reduction
+    from the product's rated capacity instead (a common shortcut)."""
+
+    def _product(self, product_id):
+        product = super()._product(product_id)
+        if product is not None and product.baseline_method:
+            product = replace(product, baseline_method=None, baseline_kw=product.max_power_kw)
+        return product
+
+
 class _ForgetsPenalty(ReferenceBroker):
     """7.5-04: settles an unfulfilled contract without its penalty."""
 
@@ -98,6 +111,7 @@ accepts_expired_bids = _factory(_AcceptsExpiredBids, "accepts expired bids")
 tells_only_winners = _factory(_TellsOnlyWinners, "tells only winners")
 unlinked_ledger = _factory(_UnlinkedLedger, "unlinked ledger")
 no_delivery_tolerance = _factory(_NoDeliveryTolerance, "no delivery tolerance")
+capacity_as_baseline = _factory(_CapacityAsBaseline, "capacity as baseline")
 forgets_penalty = _factory(_ForgetsPenalty, "forgets penalty")
 crashes_on_settlement = _factory(_CrashesOnSettlement, "crashes on settlement")
 

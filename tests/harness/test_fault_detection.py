@@ -34,6 +34,7 @@ def test_reference_broker_is_conformant(harness_cli):
     # the settlement feature re-checks the chain after settling, so 7.5-04 fails too
     ("unlinked_ledger", {"Y2072-7.5-02", "Y2072-7.5-04"}),
     ("no_delivery_tolerance", {"Y2072-7.5-03"}),
+    ("capacity_as_baseline", {"Y2072-7.5-03"}),
     ("forgets_penalty", {"Y2072-7.5-04"}),
 ])
 def test_each_fault_fails_exactly_its_requirement(harness_cli, fault, broken):

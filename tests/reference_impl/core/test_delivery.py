@@ -2,7 +2,9 @@
 the contract's tolerance, only on complete data after the window (Y.2072 7.5, 8.2.1, 9.4)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 import pytest
@@ -178,3 +180,57 @@ def test_parse_readings_names_the_bad_reading(batch, code, field):
     with pytest.raises(Rejected) as caught:
         parse_readings("M1", batch)
     assert [(e.code, e.field) for e in caught.value.errors] == [(code, field)]
+
+
+# --- demand reduction against a customer baseline (core.baseline) ---------------------------------
+
+LUX = ZoneInfo("Europe/Luxembourg")
+
+
+def cbl_product(method="high-4-of-5"):
+    return replace(product(("LOAD1",), "demand-reduction"), baseline_method=method)
+
+
+def cbl_readings(history_days=5, event_day_level=6.0, event_actual=(4.0, 4.0)):
+    """Hourly import on meter ML. 2026-06-01 is a Monday; history is the weekdays before it
+    (29, 28, 27, 26, 25 May), 08:00-14:00 UTC at 5 kWh/h; on the event day 08:00-11:00 UTC at
+    ``event_day_level`` (the adjustment window: the 3 hours ending 1 hour before 12:00) and the
+    event window 12:00-14:00 at ``event_actual``."""
+    readings, day = [], datetime(2026, 6, 1, tzinfo=timezone.utc)
+    while history_days:
+        day -= timedelta(days=1)
+        if day.weekday() >= 5:
+            continue
+        history_days -= 1
+        for hour in range(8, 14):
+            start = day + timedelta(hours=hour)
+            readings.append(MeterReading(meter_id="ML", interval_start=start, interval_end=start + timedelta(hours=1),
+                                         energy_kwh=5.0, direction="import"))
+    readings += [reading(h, h + 1, event_day_level, "ML", "import") for h in (8, 9, 10)]
+    readings += [reading(12 + i, 13 + i, kwh, "ML", "import") for i, kwh in enumerate(event_actual)]
+    return readings
+
+
+def test_reduction_is_measured_against_the_adjusted_customer_baseline():
+    # high-4-of-5: every candidate day is 5 kWh/h, so the unadjusted baseline is 5 kWh per hour.
+    # Adjustment window 08:00-11:00 UTC: actual 6 kWh/h against a baseline of 5 -> +1 kWh per hour.
+    # Adjusted baseline 6 kWh/h over 12:00-14:00 = 12 kWh; actual 8 kWh -> 4 kWh reduced.
+    _, report = verify_delivery(contract(kwh=4.0, product_type="demand-reduction"), cbl_product(), RESOURCES,
+                                cbl_readings(), (), WINDOW_END, local_tz=LUX)
+    assert (report.delivered_kwh, report.baseline_kwh, report.baseline_adjustment) == (4.0, 12.0, 1.0)
+    assert report.baseline_method == "high-4-of-5" and report.fulfilled
+
+
+def test_without_the_in_day_adjustment_the_same_data_would_fall_short():
+    # the same site with a flat-looking event day (5 kWh/h before the event): no adjustment,
+    # baseline 10 kWh, actual 8 -> only 2 of 4 kWh reduced.
+    _, report = verify_delivery(contract(kwh=4.0, product_type="demand-reduction"), cbl_product(), RESOURCES,
+                                cbl_readings(event_day_level=5.0), (), WINDOW_END, local_tz=LUX)
+    assert (report.delivered_kwh, report.baseline_adjustment, report.fulfilled) == (2.0, 0.0, False)
+
+
+def test_short_history_means_the_delivery_cannot_be_judged_yet():
+    with pytest.raises(Conflict) as caught:
+        verify_delivery(contract(kwh=4.0, product_type="demand-reduction"), cbl_product(), RESOURCES,
+                        cbl_readings(history_days=3), (), WINDOW_END, local_tz=LUX)
+    assert [(e.code, e.field) for e in caught.value.errors] == [("insufficient-history", "/history")]

@@ -179,9 +179,29 @@ def test_non_positive_capacity_is_out_of_range():
     assert refusal(parse_product, product_request(max_power_kw=0)) == [("out-of-range", "/max_power_kw")]
 
 
-def test_demand_reduction_without_baseline_names_baseline_kw():
+def test_demand_reduction_needs_a_baseline():
     raw = product_request(product_type="demand-reduction", resource_ids=["BAT1"], max_power_kw=4.0)
-    assert refusal(parse_product, raw) == [("missing-field", "/baseline_kw")]
+    assert refusal(parse_product, raw) == [("baseline-required", "/baseline_method")]
+
+
+def test_demand_reduction_takes_one_baseline_not_two():
+    raw = product_request(product_type="demand-reduction", resource_ids=["BAT1"], max_power_kw=4.0,
+                          baseline_kw=5.0, baseline_method="high-4-of-5")
+    assert refusal(parse_product, raw) == [("baseline-required", "/baseline_method")]
+
+
+def test_demand_reduction_by_named_baseline_method_is_accepted():
+    raw = product_request(product_type="demand-reduction", resource_ids=["BAT1"], max_power_kw=4.0,
+                          baseline_method="10-of-10")
+    product = parse_product(raw)
+    assert (product.baseline_method, product.baseline_kw) == ("10-of-10", None)
+    assert product.to_record()["baseline_method"] == "10-of-10"
+
+
+def test_unknown_baseline_method_is_refused_naming_the_choices():
+    raw = product_request(product_type="demand-reduction", resource_ids=["BAT1"], max_power_kw=4.0,
+                          baseline_method="average-of-3")
+    assert refusal(parse_product, raw) == [("invalid-value", "/baseline_method")]
 
 
 def test_settlement_rule_errors_are_named_under_settlement_rules():
