@@ -31,9 +31,10 @@ test: $(TEST_STAMP)  ## the project's own tests
 requirements: $(STAMP)  ## print the requirement catalog with coverage
 	$(BIN)/harness requirements
 
-bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate
+bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate, VTN polls/s
 	$(BIN)/python bench/clearing.py
 	$(BIN)/python bench/xml_validation.py
+	$(BIN)/python bench/vtn_polls.py
 
 clean:  ## remove the virtualenv and generated reports
 	rm -rf $(VENV) reports .pytest_cache

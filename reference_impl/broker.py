@@ -3,6 +3,7 @@ that each request is one transaction (Y.2072 8.2.1 energy market functions).
 
 Requests and answers are JSON-like dicts, the same shapes the HTTP binding carries. Refusals
 are `core.errors.MarketError`s naming the field; nothing is stored when one is raised.
+Demand response (the OpenADR 2.0b VTN side) is `dr_service.DemandResponseMixin`, inherited here.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from .core.notifications import notify
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
+from .dr_service import DemandResponseMixin
 
 
-class ReferenceBroker:
+class ReferenceBroker(DemandResponseMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.

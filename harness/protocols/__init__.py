@@ -12,5 +12,7 @@ Modules:
     oadr_parts: shared message parts (eiResponse, eiTarget, periods, units), read/build helpers.
     oadr_events: oadrDistributeEvent and oadrCreatedEvent.
     oadr_reports: oadrRegisterReport, oadrRegisteredReport and oadrUpdateReport.
+    oadr_requests: the pull exchange's queries and acknowledgements (oadrQueryRegistration,
+        oadrRequestEvent, oadrCancel/CanceledPartyRegistration, oadrCreate/Created/UpdatedReport).
     oadr_codec: registration, opt and poll messages; ``to_xml`` / ``from_xml`` for them all.
 """

@@ -4,7 +4,9 @@ This module owns the ``oadrPayload`` / ``oadrSignedObject`` envelope, the dispat
 message classes and XML payload elements, and the registration (``oadrCreatePartyRegistration``,
 ``oadrCreatedPartyRegistration``), opt (``oadrCreateOpt``, ``oadrCreatedOpt``) and poll
 (``oadrPoll``, ``oadrResponse``) messages. Event and report messages live in `oadr_events` and
-`oadr_reports`; every message class is re-exported here, so callers import this module only.
+`oadr_reports`, the pull exchange's queries and acknowledgements (``oadrQueryRegistration``,
+``oadrRequestEvent``, ``oadrCreatedReport``, ``oadrUpdatedReport``, ...) in `oadr_requests`;
+every message class is re-exported here, so callers import this module only.
 
 Rules:
 
@@ -14,7 +16,9 @@ Rules:
   `SchemaViolation` with xmlschema's path and reason for each violation.
 - Input is parsed only by `parse_xml` (size, DOCTYPE and depth limits apply).
 - A document whose root is not ``oadr:oadrPayload``, or whose payload this codec does not model
-  (e.g. ``oadrCancelOpt``), is refused with ``unknown-message``.
+  (e.g. ``oadrCancelOpt``), is refused with ``unknown-message``; in the second case the
+  document is schema-valid and the refusal is an `UnknownMessage` (a subclass), so a VTN can
+  answer it with an OpenADR error code instead of an HTTP one.
 - An XML signature (``ds:Signature``) is not verified and is not kept; this codec decodes the
   signed object only.
 - Namespaces: oadr ``http://openadr.org/oadr-2.0b/2012/07``, ei, pyld, emix, xcal, strm,
@@ -36,6 +40,8 @@ from .oadr_events import CreatedEvent, DistributeEvent, Event, EventResponse, In
 from .oadr_reports import (RegisteredReport, RegisterReport, Report, ReportDescription,
                            ReportInterval, ReportPayload, ReportRequest, SamplingRate,
                            SpecifierPayload, UpdateReport)
+from .oadr_requests import (CanceledPartyRegistration, CancelPartyRegistration, CreatedReport,
+                            CreateReport, QueryRegistration, RequestEvent, UpdatedReport)
 from .oadr_schema import SchemaError, SchemaViolation, require_valid
 from .xml_safety import XmlRejected, parse_xml
 
@@ -46,8 +52,14 @@ __all__ = [
     "Poll", "Response", "DistributeEvent", "Event", "Signal", "Interval", "CreatedEvent",
     "EventResponse", "RegisterReport", "RegisteredReport", "UpdateReport", "Report",
     "ReportDescription", "ReportInterval", "ReportPayload", "ReportRequest", "SamplingRate",
-    "SpecifierPayload",
+    "SpecifierPayload", "QueryRegistration", "CancelPartyRegistration",
+    "CanceledPartyRegistration", "RequestEvent", "CreateReport", "CreatedReport", "UpdatedReport",
+    "UnknownMessage",
 ]
+
+
+class UnknownMessage(XmlRejected):
+    """A schema-valid ``oadrPayload`` whose payload this codec does not model (``unknown-message``)."""
 
 
 @message
@@ -332,7 +344,8 @@ class Response:
 
 Message = (CreatePartyRegistration | CreatedPartyRegistration | DistributeEvent | CreatedEvent
            | RegisterReport | RegisteredReport | UpdateReport | CreateOpt | CreatedOpt | Poll
-           | Response)
+           | Response | QueryRegistration | CancelPartyRegistration | CanceledPartyRegistration
+           | RequestEvent | CreateReport | CreatedReport | UpdatedReport)
 _NSMAP = {prefix: NS[prefix] for prefix in ("oadr", "ei", "pyld", "emix", "xcal", "strm",
                                             "power", "scale")}
 
@@ -388,8 +401,8 @@ def from_xml(data: bytes) -> Message:
 
     Raises:
         XmlRejected: `parse_xml`'s refusals; ``unknown-message`` for a root other than
-            ``oadrPayload`` or a payload this codec does not model; a value rule broken
-            (``datetime-not-utc``, ``duration-mismatch``, ...) with the element's XPath.
+            ``oadrPayload``, or (as `UnknownMessage`) a payload this codec does not model; a
+            value rule broken (``datetime-not-utc``, ``duration-mismatch``, ...) with the element's XPath.
         SchemaViolation: the document is not valid against the official schema.
     """
     root = parse_xml(data)
@@ -401,7 +414,7 @@ def from_xml(data: bytes) -> Message:
     name = etree.QName(payload)
     cls = MESSAGES.get(name.localname) if name.namespace == NS["oadr"] else None
     if cls is None:
-        raise XmlRejected("unknown-message", xpath_of(payload),
-                          f"{name.localname} is valid OpenADR 2.0b but not modelled by this codec")
+        raise UnknownMessage("unknown-message", xpath_of(payload),
+                             f"{name.localname} is valid OpenADR 2.0b but not modelled by this codec")
     return cls._read(payload)
 

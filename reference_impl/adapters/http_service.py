@@ -17,6 +17,9 @@ Rules:
   JSON, 404 unknown route, 405, 411, 413, 500) carry ``{"errors": [...]}`` without a status,
   so a client can tell "the market refused" from "the request never reached the market".
 - Unexpected exceptions answer 500 with a generic message; the traceback goes to the log only.
+- Every request below ``/OpenADR2/Simple/2.0b/`` goes to the OpenADR 2.0b VTN instead
+  (`openadr_vtn.Vtn`: XML in and out, its own refusal rules); the JSON routes ``/dr-events``
+  are the market side of demand response (create, look up, modify or cancel an event).
 - The log never holds request or response bodies (they carry personal data): one access line
   per request, ``METHOD PATH STATUS DURATION ms``, the path without its query string.
 - Test mode (``test_mode=True``) adds ``POST /test/reset`` and ``POST /test/clock`` and runs the
@@ -47,6 +50,7 @@ from ..broker import ReferenceBroker
 from ..clock import SettableClock, SystemClock
 from ..core import parsing as p
 from ..core.errors import Conflict, FieldError, MarketError, Rejected
+from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
 from .sqlite_repository import SqliteRepository
 
 MAX_BODY_BYTES = 1 << 20                      # 1 MiB
@@ -179,6 +183,11 @@ def _object(body: Any) -> Mapping:
     return body
 
 
+def _dr_event_action(s: BrokerService, ids: tuple[str, ...], body: Any) -> dict:
+    event = p.text(body, "event")
+    return s.broker.dr_event_action(ids[0], event, p.mapping(body, "changes", required=False))
+
+
 def _contract_event(s: BrokerService, ids: tuple[str, ...], body: Any) -> dict:
     event = p.text(body, "event")
     by = p.text(body, "by")
@@ -211,6 +220,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", ("contracts", "{}", "settlement"), "settle_contract",
           lambda s, ids, body: s.broker.settle_contract(ids[0])),
     Route("GET", ("ledger",), "ledger", lambda s, ids, body: {"entries": s.broker.ledger_entries()}),
+    Route("POST", ("dr-events",), "create_dr_event",
+          lambda s, ids, body: s.broker.create_dr_event(body), created=True),
+    Route("GET", ("dr-events", "{}"), "get_dr_event", lambda s, ids, body: s.broker.get_dr_event(ids[0])),
+    Route("POST", ("dr-events", "{}", "events"), "dr_event_action", _dr_event_action),
     Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),
     Route("POST", ("test", "reset"), "reset", lambda s, ids, body: s.reset(), test_only=True),
     Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),
@@ -241,6 +254,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version, sys_version = "reference-broker", ""  # the Server header names no versions
     timeout = 60  # seconds a client may stall mid-request before its thread gives up
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def do_GET(self):
         self._dispatch("GET")
@@ -262,19 +276,24 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         path = urlsplit(self.path).path
         headers: dict[str, str] = {}
+        content_type = "application/json"
         try:
-            status, body = self._handle(method, path)
-            data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            if path.startswith(VTN_PREFIX):
+                status, content_type, data, headers = self.server.vtn.handle_http(self, method, path)
+            else:
+                status, body = self._handle(method, path)
+                data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except _HttpProblem as problem:
             status, headers = problem.status, problem.headers
             data = json.dumps(problem.body).encode("utf-8")
+            content_type = "application/json"
         except Exception:
             self.server.log(f"error: unexpected exception handling {method} {path}\n"
                             + traceback.format_exc().rstrip())
-            status = 500
+            status, content_type = 500, "application/json"
             data = json.dumps(_errors("internal-error", "the broker failed to handle the request; "
                                                         "see the server log")).encode("utf-8")
-        self._send(status, data, headers)
+        self._send(status, data, headers, content_type)
         self.server.log(f"{method} {path} {status} {(time.perf_counter() - started) * 1000:.1f} ms")
 
     def _handle(self, method: str, path: str) -> tuple[int, Any]:
@@ -331,10 +350,11 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             # the decoder's message gives a position, never the body's content
             raise _HttpProblem(400, "malformed-json", f"the request body is not UTF-8 JSON: {exc}") from None
 
-    def _send(self, status: int, data: bytes, headers: Mapping[str, str]) -> None:
+    def _send(self, status: int, data: bytes, headers: Mapping[str, str],
+              content_type: str = "application/json") -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             for name, value in headers.items():
@@ -358,19 +378,23 @@ class BrokerHTTPServer(ThreadingHTTPServer):
     broker's database. Construct with `make_server`, which binds before opening the database."""
 
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: many VENs polling at once (socketserver default: 5)
 
     service: BrokerService | None = None
     routes: tuple[Route, ...] = ()
+    vtn: Vtn | None = None
 
     def __init__(self, address: tuple[str, int], log_stream: TextIO | None):
         self._log_stream = log_stream
         self._log_lock = threading.Lock()
         super().__init__(address, BrokerRequestHandler)
 
-    def attach(self, service: BrokerService) -> None:
-        """Serve ``service``: its routes (the test routes only in test mode) and its broker."""
+    def attach(self, service: BrokerService, vtn_settings: VtnSettings | None = None) -> None:
+        """Serve ``service``: its routes (the test routes only in test mode), its broker, and
+        the OpenADR VTN in front of the same broker."""
         self.service = service
         self.routes = tuple(r for r in ROUTES if service.test_mode or not r.test_only)
+        self.vtn = Vtn(service, vtn_settings, log=self.log)
 
     @property
     def url(self) -> str:
@@ -394,7 +418,8 @@ class BrokerHTTPServer(ThreadingHTTPServer):
 
 def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, test_mode: bool = False,
                 broker_class: type[ReferenceBroker] = ReferenceBroker, name: str = "reference broker",
-                version: str | None = None, log_stream: TextIO | None = sys.stderr) -> BrokerHTTPServer:
+                version: str | None = None, log_stream: TextIO | None = sys.stderr,
+                vtn_settings: VtnSettings | None = None) -> BrokerHTTPServer:
     """Open the broker's database and bind the HTTP server (not yet serving).
 
     Args:
@@ -404,6 +429,7 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
         test_mode: add ``/test/reset`` and ``/test/clock`` and use a settable clock.
         broker_class, name, version: see `BrokerService`.
         log_stream: where access lines and errors go; None for silence.
+        vtn_settings: what the OpenADR VTN tells VENs (vtnID, poll frequency, report requests).
     Returns:
         the bound server; call ``serve_forever()`` (e.g. in a thread), then ``shutdown()`` and
         ``server_close()``.
@@ -420,7 +446,7 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
     server = server_class((host, port), log_stream)  # bind first: a busy port leaves no database behind
     try:
         server.attach(BrokerService(db_path, test_mode=test_mode, broker_class=broker_class, name=name,
-                                    version=version))
+                                    version=version), vtn_settings)
     except BaseException:
         server.server_close()
         raise

@@ -1,7 +1,9 @@
 """The broker's data repository on SQLite (Y.2072 9.5): energy market information (products,
 bids, contracts, clearing results, the trade ledger), energy resource information (resources),
 and metering and customer information (participants, meter readings, deliveries, settlements,
-notifications).
+notifications), and demand response (OpenADR VEN registrations, DR events, which event version
+each VEN was sent, opt responses, report registrations, and a log of every metering report a
+VEN sent with its outcome; the readings themselves go to ``readings`` like all meter data).
 
 Rules: one file, WAL mode, foreign keys on. Every broker operation runs inside `transaction()`
 (BEGIN IMMEDIATE ... COMMIT), so a refused or failed request leaves nothing stored half-way.
@@ -26,6 +28,12 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "deliveries": ("contract_id", ()),
     "settlements": ("contract_id", ()),
     "notifications": ("notification_id", ("recipient_id",)),
+    "ven_registrations": ("registration_id", ("ven_id", "ven_name")),
+    "dr_events": ("event_id", ()),
+    "dr_deliveries": ("delivery_key", ("ven_id", "event_id")),
+    "dr_opts": ("opt_key", ("event_id", "ven_id")),
+    "dr_report_registrations": ("report_key", ("ven_id",)),
+    "dr_report_log": ("log_id", ("ven_id",)),
 }
 
 
