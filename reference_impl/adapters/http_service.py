@@ -293,8 +293,11 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             status, content_type = 500, "application/json"
             data = json.dumps(_errors("internal-error", "the broker failed to handle the request; "
                                                         "see the server log")).encode("utf-8")
-        self._send(status, data, headers, content_type)
+        # Log before answering: once the client has its answer the line must already exist,
+        # or a reader of the log (a test, an operator tailing it) races the server thread.
+        # The duration is the handling time, without the send.
         self.server.log(f"{method} {path} {status} {(time.perf_counter() - started) * 1000:.1f} ms")
+        self._send(status, data, headers, content_type)
 
     def _handle(self, method: str, path: str) -> tuple[int, Any]:
         segments = path.split("/")[1:]
