@@ -15,9 +15,10 @@ from .core import ledger
 from .core.bids import Bid, parse_bid, validate_bid
 from .core.clearing import clear_product
 from .core.contracts import Contract, apply_party_event
-from .core.delivery import DeliveryReport, MeterReading, overlap_error, parse_readings, verify_delivery
+from .core.delivery import DeliveryReport, HeldReadings, MeterReading, parse_readings, verify_delivery
 from .core.errors import FieldError, NotFound, Rejected
 from .core.notifications import notify
+from .core.parsing import fmt_instant
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
@@ -168,21 +169,20 @@ class ReferenceBroker(DemandResponseMixin):
             if not self.repo.find("resources", meter_id=meter_id):
                 raise Rejected(FieldError("unknown-meter", "/meter_id",
                                           f"meter {meter_id!r} belongs to no registered resource"))
-            held = [MeterReading.from_record(r) for r in self.repo.readings([meter_id])]
+            held = HeldReadings(MeterReading.from_record(r) for r in self.repo.readings([meter_id]))
             stored = 0
             for index, reading in enumerate(readings):
-                problem = overlap_error(reading, index, held)
+                problem = held.overlap_error(reading, index)
                 if problem is not None:
                     raise Rejected(problem)
-                record = reading.to_record()
-                existing = self.repo.reading(meter_id, record["interval_start"], reading.direction)
-                if existing is not None and existing != record:
+                existing = held.same_interval(reading)
+                if existing is not None and existing != reading:
                     raise Rejected(FieldError("conflicting-reading", f"/readings/{index}",
                                               f"meter {meter_id} already has a different {reading.direction} "
-                                              f"reading for {record['interval_start']}"))
+                                              f"reading for {fmt_instant(reading.interval_start)}"))
                 if existing is None:
-                    self.repo.put_reading(record)
-                    held.append(reading)
+                    self.repo.put_reading(reading.to_record())
+                    held.add(reading)
                     stored += 1
         return {"meter_id": meter_id, "stored": stored, "duplicates": len(readings) - stored}
 

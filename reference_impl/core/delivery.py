@@ -16,7 +16,8 @@ them pro rata to their contracted energy. Fulfilled means delivered >= contracte
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -81,18 +82,48 @@ def parse_readings(meter_id: str, raw: Sequence[Mapping]) -> tuple[MeterReading,
     return tuple(readings)
 
 
-def overlap_error(new: MeterReading, index: int, held: Sequence[MeterReading]) -> FieldError | None:
-    """A reading that overlaps a held one of the same direction without being the same
-    interval would be counted twice; None when it is new or an exact repeat."""
-    for other in held:
-        same_interval = (other.interval_start, other.interval_end) == (new.interval_start, new.interval_end)
-        overlaps = other.interval_start < new.interval_end and new.interval_start < other.interval_end
-        if other.direction == new.direction and overlaps and not same_interval:
-            return FieldError("overlapping-reading", f"/readings/{index}",
-                              f"{new.direction} interval {p.fmt_instant(new.interval_start)} .. "
-                              f"{p.fmt_instant(new.interval_end)} overlaps the held interval "
-                              f"{p.fmt_instant(other.interval_start)} .. {p.fmt_instant(other.interval_end)}")
-    return None
+class HeldReadings:
+    """The readings a meter already holds, per direction, kept sorted by interval start so a new
+    reading is checked by binary search rather than against every held reading (a year of
+    15-minute data is 35,040 readings per direction).
+
+    Held intervals of one direction never overlap (this check keeps it so), hence only two
+    neighbours can collide with a new interval: the last one starting before it and the first
+    one starting at or after it.
+    """
+
+    def __init__(self, readings: Iterable[MeterReading] = ()):
+        self._starts: dict[str, list[datetime]] = {}
+        self._by_start: dict[tuple[str, datetime], MeterReading] = {}
+        for reading in sorted(readings, key=lambda r: r.interval_start):
+            self.add(reading)
+
+    def same_interval(self, new: MeterReading) -> MeterReading | None:
+        """The held reading for exactly this direction and start, if any."""
+        return self._by_start.get((new.direction, new.interval_start))
+
+    def overlap_error(self, new: MeterReading, index: int) -> FieldError | None:
+        """A reading that overlaps a held one of the same direction without being the same
+        interval would be counted twice; None when it is new or an exact repeat."""
+        starts = self._starts.get(new.direction, [])
+        position = bisect_left(starts, new.interval_start)
+        for neighbour in (position - 1, position):
+            if not 0 <= neighbour < len(starts):
+                continue
+            other = self._by_start[(new.direction, starts[neighbour])]
+            same = (other.interval_start, other.interval_end) == (new.interval_start, new.interval_end)
+            if not same and other.interval_start < new.interval_end and new.interval_start < other.interval_end:
+                return FieldError("overlapping-reading", f"/readings/{index}",
+                                  f"{new.direction} interval {p.fmt_instant(new.interval_start)} .. "
+                                  f"{p.fmt_instant(new.interval_end)} overlaps the held interval "
+                                  f"{p.fmt_instant(other.interval_start)} .. {p.fmt_instant(other.interval_end)}")
+        return None
+
+    def add(self, reading: MeterReading) -> None:
+        key = (reading.direction, reading.interval_start)
+        if key not in self._by_start:
+            insort(self._starts.setdefault(reading.direction, []), reading.interval_start)
+        self._by_start[key] = reading
 
 
 @dataclass(frozen=True, kw_only=True)

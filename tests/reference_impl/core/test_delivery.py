@@ -2,6 +2,7 @@
 the contract's tolerance, only on complete data after the window (Y.2072 7.5, 8.2.1, 9.4)."""
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from reference_impl.core.contracts import Contract
-from reference_impl.core.delivery import MeterReading, parse_readings, verify_delivery
+from reference_impl.core.delivery import HeldReadings, MeterReading, parse_readings, verify_delivery
 from reference_impl.core.errors import Conflict, Rejected
 from reference_impl.core.products import Product, Resource, SettlementRules
 
@@ -234,3 +235,46 @@ def test_short_history_means_the_delivery_cannot_be_judged_yet():
         verify_delivery(contract(kwh=4.0, product_type="demand-reduction"), cbl_product(), RESOURCES,
                         cbl_readings(history_days=3), (), WINDOW_END, local_tz=LUX)
     assert [(e.code, e.field) for e in caught.value.errors] == [("insufficient-history", "/history")]
+
+
+# --- the index of held readings (overlap by binary search) ---------------------------------------
+
+def quarter(start_min, end_min, kwh=1.0, direction="import"):
+    base = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    return MeterReading(meter_id="M1", interval_start=base + timedelta(minutes=start_min),
+                        interval_end=base + timedelta(minutes=end_min), energy_kwh=kwh, direction=direction)
+
+
+HELD = [quarter(0, 15), quarter(15, 30), quarter(60, 75)]
+
+
+@pytest.mark.parametrize("new, overlaps", [
+    (quarter(30, 45), False),    # fills the next slot
+    (quarter(45, 60), False),    # the gap before 60
+    (quarter(15, 30), False),    # the same interval: a repeat, not an overlap
+    (quarter(10, 25), True),     # straddles two held intervals
+    (quarter(20, 25), True),     # inside a held interval
+    (quarter(55, 70), True),     # runs into the next held interval
+    (quarter(0, 30), True),      # spans two held intervals from the same start
+    (quarter(-10, 5), True),     # starts before everything held
+    (quarter(70, 90), True),     # starts inside the last held interval
+    (quarter(10, 25, direction="export"), False),  # another direction is another register
+])
+def test_held_readings_find_overlaps_by_their_neighbours(new, overlaps):
+    held = HeldReadings(HELD)
+    assert (held.overlap_error(new, 0) is not None) is overlaps
+
+
+def test_held_readings_agree_with_a_full_scan_on_random_batches():
+    rng = random.Random(7)
+    held, kept = HeldReadings(), []
+    for _ in range(2000):
+        start = rng.randrange(0, 5000)
+        new = quarter(start, start + rng.choice((5, 15, 30)), direction=rng.choice(("import", "export")))
+        scan = any(o.direction == new.direction and o.interval_start < new.interval_end
+                   and new.interval_start < o.interval_end
+                   and (o.interval_start, o.interval_end) != (new.interval_start, new.interval_end) for o in kept)
+        assert (held.overlap_error(new, 0) is not None) is scan
+        if not scan and held.same_interval(new) is None:
+            held.add(new)
+            kept.append(new)
