@@ -1,6 +1,6 @@
 """Benchmark of the reference broker's OpenADR 2.0b VTN under many polling VENs.
 
-Starts the `harness serve` server (reference_impl.adapters.http_service.make_server, test mode,
+Starts the `harness serve` server (reference_impl.adapters.http_service.serving_in_thread, test mode,
 a throwaway SQLite file) in a thread on loopback, registers ``--vens`` VENs over
 EiRegisterParty, creates one DR event for half of them (so some polls answer an
 oadrDistributeEvent, the rest an oadrResponse), then runs one thread per VEN that sends
@@ -33,7 +33,7 @@ except ModuleNotFoundError:  # run as a script from the checkout: python bench/v
     from harness.protocols import oadr_codec as oc
 
 from harness.protocols import oadr_schema
-from reference_impl.adapters.http_service import make_server
+from reference_impl.adapters.http_service import serving_in_thread
 
 BASE = "/OpenADR2/Simple/2.0b/"
 MAX_SECONDS = 20.0
@@ -81,11 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = min(args.seconds, MAX_SECONDS)
     with tempfile.TemporaryDirectory() as folder:
-        server = make_server(Path(folder) / "bench.sqlite3", host="127.0.0.1", port=0,
-                             test_mode=True, log_stream=None)
-        worker = threading.Thread(target=server.serve_forever, daemon=True)
-        worker.start()
-        try:
+        with serving_in_thread(Path(folder) / "bench.sqlite3", host="127.0.0.1", port=0,
+                               test_mode=True, log_stream=None) as server:
             address = server.url.removeprefix("http://")
             setup = http.client.HTTPConnection(address, timeout=10)
             ven_ids = [_post(setup, "EiRegisterParty", oc.CreatePartyRegistration(
@@ -115,10 +112,6 @@ def main(argv: list[str] | None = None) -> int:
                 t.join(timeout=seconds + 15)
             elapsed = time.perf_counter() - began
             after = oadr_schema.stats.snapshot()
-        finally:
-            server.shutdown()
-            worker.join(timeout=5)
-            server.server_close()
     polls = len(latencies)
     print(f"VTN poll benchmark: {args.vens} VENs, {seconds:g} s, loopback, one keep-alive "
           "connection per VEN")

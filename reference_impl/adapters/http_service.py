@@ -38,7 +38,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -454,3 +455,26 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
         server.server_close()
         raise
     return server
+
+
+@contextmanager
+def serving_in_thread(db_path: str | Path, **options) -> Iterator[BrokerHTTPServer]:
+    """`make_server`, served from a daemon thread of this process until the block ends, then
+    shut down and closed (for tests and benchmarks; `harness serve` serves in the foreground).
+
+    Args:
+        db_path, options: as for `make_server`.
+    Returns:
+        a context manager yielding the running server (its address is ``server.url``).
+    Raises:
+        OSError, sqlite3.Error: as `make_server`.
+    """
+    server = make_server(db_path, **options)
+    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    worker.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        worker.join(timeout=5)
+        server.server_close()

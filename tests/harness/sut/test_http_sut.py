@@ -21,7 +21,7 @@ import pytest
 from harness.errors import HarnessError, SUTError
 from harness.sut import MarketSUT, Response, load_sut
 from harness.sut.http import HttpSUT
-from reference_impl.adapters.http_service import make_server
+from reference_impl.adapters.http_service import serving_in_thread
 
 ENCODED = {"Y2072-7.5-01", "Y2072-7.5-02", "Y2072-7.5-03", "Y2072-7.5-04"}
 _spec = importlib.util.spec_from_file_location("faulty_suts_over_http",
@@ -33,16 +33,9 @@ _spec.loader.exec_module(faulty_suts)
 @contextmanager
 def served_in_thread(tmp_path, broker_class, test_mode=True):
     """The HTTP service on a free loopback port, in a thread of this process."""
-    server = make_server(tmp_path / "served.sqlite3", port=0, test_mode=test_mode,
-                         broker_class=broker_class, log_stream=None)
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    worker.start()
-    try:
+    with serving_in_thread(tmp_path / "served.sqlite3", port=0, test_mode=test_mode,
+                           broker_class=broker_class, log_stream=None) as server:
         yield server.url
-    finally:
-        server.shutdown()
-        worker.join(timeout=5)
-        server.server_close()
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import threading
 from contextlib import contextmanager
 from urllib.error import HTTPError
 from urllib.parse import quote
@@ -14,7 +13,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 
 import pytest
 
-from reference_impl.adapters.http_service import MAX_BODY_BYTES, make_server
+from reference_impl.adapters.http_service import MAX_BODY_BYTES, serving_in_thread
 from reference_impl.broker import ReferenceBroker
 
 DAY = "2026-06-01"
@@ -28,16 +27,9 @@ def iso(hour: int) -> str:
 @contextmanager
 def serving(tmp_path, **options):
     log = io.StringIO()
-    server = make_server(tmp_path / "broker.sqlite3", port=0, log_stream=log, **options)
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    worker.start()
-    server.access_log = log
-    try:
+    with serving_in_thread(tmp_path / "broker.sqlite3", port=0, log_stream=log, **options) as server:
+        server.access_log = log
         yield server
-    finally:
-        server.shutdown()
-        worker.join(timeout=5)
-        server.server_close()
 
 
 def call(server, method: str, path: str, body=None, *, raw: bytes | None = None) -> tuple[int, dict, dict]:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import threading
 import time
 from contextlib import contextmanager
 
 import pytest
 
 from harness.protocols import oadr_codec as oc
-from reference_impl.adapters.http_service import make_server
+from reference_impl.adapters.http_service import serving_in_thread
 from reference_impl.adapters.openadr_vtn import MAX_XML_BYTES
 
 POLL = "/OpenADR2/Simple/2.0b/OadrPoll"
@@ -26,16 +25,9 @@ NS = ('xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
 @contextmanager
 def serving(tmp_path):
     log = io.StringIO()
-    server = make_server(tmp_path / "broker.sqlite3", port=0, log_stream=log, test_mode=True)
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    worker.start()
-    server.access_log = log
-    try:
+    with serving_in_thread(tmp_path / "broker.sqlite3", port=0, log_stream=log, test_mode=True) as server:
+        server.access_log = log
         yield server
-    finally:
-        server.shutdown()
-        worker.join(timeout=5)
-        server.server_close()
 
 
 @pytest.fixture

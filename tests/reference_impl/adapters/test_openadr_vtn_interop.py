@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.request import ProxyHandler, Request, build_opener
@@ -16,7 +15,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 import pytest
 
 from harness.protocols import oadr_schema
-from reference_impl.adapters.http_service import make_server
+from reference_impl.adapters.http_service import serving_in_thread
 from reference_impl.adapters.openadr_vtn import VtnSettings
 
 openleadr = pytest.importorskip("openleadr")
@@ -31,16 +30,9 @@ _OPENER = build_opener(ProxyHandler({}))
 @contextmanager
 def serving(tmp_path):
     settings = VtnSettings(poll_frequency=timedelta(seconds=1), report_back_duration=timedelta(0))
-    server = make_server(tmp_path / "broker.sqlite3", port=0, test_mode=True, log_stream=None,
-                         vtn_settings=settings)
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    worker.start()
-    try:
+    with serving_in_thread(tmp_path / "broker.sqlite3", port=0, test_mode=True, log_stream=None,
+                           vtn_settings=settings) as server:
         yield server
-    finally:
-        server.shutdown()
-        worker.join(timeout=5)
-        server.server_close()
 
 
 def post(server, path: str, body: dict) -> dict:
