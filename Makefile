@@ -4,8 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Debian packages the project uses: xmlsec1 (independent check of signed bills), socat
+# (pseudo-terminals for the simulated serial meter and relay board)
+DEB_PACKAGES := xmlsec1 socat
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test requirements bench clean help
+.PHONY: run test requirements bench clean help system-packages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -13,6 +17,13 @@ help:  ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+system-packages:  ## install the Debian packages the project uses, when missing
+	@missing=""; for p in $(DEB_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -22,10 +33,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
 
-run: $(STAMP)  ## full conformance suite against the bundled reference broker; reports in reports/
+run: system-packages $(STAMP)  ## full conformance suite against the bundled reference broker; reports in reports/
 	$(BIN)/harness run --report-dir reports
 
-test: $(TEST_STAMP)  ## the project's own tests
+test: system-packages $(TEST_STAMP)  ## the project's own tests
 	$(BIN)/python -m pytest
 
 requirements: $(STAMP)  ## print the requirement catalog with coverage

@@ -25,7 +25,7 @@ EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_HARNESS_ERROR = 0, 1, 2
 
 _RUN_EPILOG = """\
 examples:
-  harness run                                   # reference broker, profile y2072, reports in ./reports
+  harness run                                   # reference broker, profile all, reports in ./reports
   harness run --profile y2072-markets -r Y2072-7.5-02
   harness run --sut mypkg.adapter:make_sut --report-dir out/vendor-x
   harness run --sut http://127.0.0.1:8080       # a platform speaking the HTTP binding, e.g.
@@ -69,9 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="the system under test: 'reference' (bundled broker, in-process, default), "
                           "a factory importable from PYTHONPATH, or the http:// URL of a platform "
                           "exposing the HTTP binding")
-    run.add_argument("--profile", default="y2072", metavar="NAME",
+    run.add_argument("--profile", default="all", metavar="NAME",
                      help="requirements the conformance claim covers; others are reported not-applicable "
-                          "(default: y2072; see `harness requirements --profiles`)")
+                          "(default: all; see `harness requirements --profiles`)")
     run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
                      help="where to write conformance.json, conformance.html, junit.xml, allure-results/ "
                           "(default: ./reports; previous reports there are replaced)")

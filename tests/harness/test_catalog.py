@@ -35,7 +35,7 @@ def test_by_id_finds_an_entry():
 
 def test_profiles_exist_and_select_their_clauses():
     profiles = catalog.profiles()
-    assert {"y2072", "y2072-markets"} <= set(profiles)
+    assert {"all", "y2072", "y2072-markets", "messages", "billing", "hil"} <= set(profiles)
     full, markets = catalog.profile("y2072"), catalog.profile("y2072-markets")
     assert all(full.covers(r.id) for r in y2072())
     assert markets.covers("Y2072-7.5-01") and not markets.covers("Y2072-7.1-01")
