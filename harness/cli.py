@@ -1,7 +1,8 @@
 """The `harness` command (docs/contracts.md, "CLI").
 
 Verbs: `run` (the conformance suite against a SUT), `requirements` (the catalog), `serve` (the
-reference broker over the HTTP binding, README "HTTP binding").
+reference broker over the HTTP binding, README "HTTP binding"), `evidence` (lab key, and
+verification of the signed evidence bundle every run writes; harness/cli_evidence.py).
 
 Exit codes of `harness run`: 0 the SUT is conformant for the profile, 1 it is not, 2 usage or
 harness error (bad option, unreachable SUT adapter, a feature that does not collect).
@@ -17,7 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import __version__, catalog
+from . import __version__, catalog, cli_evidence
 from .errors import HarnessError
 from .features import coverage, default_features_dir
 
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--features", type=Path, default=None, metavar="DIR",
                      help="directory of .feature files (default: the project's features/)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output while running")
+    run.add_argument("--lab-key", type=Path, default=None, metavar="PEM",
+                     help="Ed25519 key that signs the evidence bundle (default: $HARNESS_LAB_KEY, else "
+                          "~/.config/energy-harness/lab-key.pem, created on first use)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                      help="further options passed to pytest, after '--'")
 
@@ -109,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--test-mode", action="store_true",
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")
+    cli_evidence.add_parser(verbs)
     return parser
 
 
@@ -169,6 +174,9 @@ def _run(args) -> int:
               file=sys.stderr)
         return EXIT_HARNESS_ERROR
     _print_summary(plugin.record, report_dir)
+    verdict = "conformant" if plugin.record["summary"]["conformant"] else "not conformant"
+    cli_evidence.seal_run(report_dir, args.lab_key, command="harness " + " ".join(args.argv),
+                          version=__version__, verdict=verdict)
     return EXIT_CONFORMANT if plugin.record["summary"]["conformant"] else EXIT_NOT_CONFORMANT
 
 
@@ -236,7 +244,8 @@ def _serve(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    verbs = {"run": _run, "requirements": _requirements, "serve": _serve}
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

@@ -30,7 +30,9 @@ class RunResult:
 @pytest.fixture
 def harness_cli(tmp_path):
     def run(*args: str, report_dir: Path | None = None) -> RunResult:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+               # runs sign their evidence; never with (or creating) the user's own lab key
+               "HARNESS_LAB_KEY": str(tmp_path / "lab-key.pem")}
         out = report_dir or tmp_path / "reports"
         argv = [sys.executable, "-m", "harness.cli", *args]
         if args and args[0] == "run":
