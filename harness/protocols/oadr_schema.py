@@ -314,9 +314,15 @@ def require_valid(element: etree._Element) -> None:
 def _readable_errors(element: etree._Element) -> list[SchemaError]:
     schema = readable_schema()
     errors = []
-    for error in schema.iter_errors(element, namespaces=PREFIXES, use_location_hints=False):
-        reason = error.reason or error.message
-        if isinstance(error.obj, str):  # a simple value: say which one
-            reason = f"{error.obj[:80]!r}: {reason}"
-        errors.append(SchemaError(path=error.path or "/", reason=reason))
+    try:
+        for error in schema.iter_errors(element, namespaces=PREFIXES, use_location_hints=False):
+            reason = error.reason or error.message
+            if isinstance(error.obj, str):  # a simple value: say which one
+                reason = f"{error.obj[:80]!r}: {reason}"
+            errors.append(SchemaError(path=error.path or "/", reason=reason))
+    except xmlschema.XMLSchemaException as exc:
+        # xmlschema gives up on some invalid documents instead of reporting them (found by
+        # fuzzing: an xsi:type naming no type raises XMLSchemaKeyError). The document is still
+        # invalid, so say so with what xmlschema did report; the caller falls back on lxml's log.
+        errors.append(SchemaError(path="/", reason=f"cannot be checked against the schema: {exc}"))
     return errors
