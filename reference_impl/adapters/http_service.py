@@ -28,6 +28,8 @@ Rules:
   fresh SQLite file ``<db stem>-<n>.sqlite3`` beside the configured database (deleting the one
   the previous reset made), so every scenario starts from an empty store and the last
   scenario's data stays on disk for inspection.
+- A POST with an ``Idempotency-Key`` header takes effect at most once (adapters/idempotency.py):
+  the answer is stored in the effect's own transaction and replayed to retries.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ from ..broker import ReferenceBroker
 from ..clock import SettableClock, SystemClock
 from ..core import parsing as p
 from ..core.errors import Conflict, FieldError, MarketError, Rejected
+from . import idempotency
 from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
 from .sqlite_repository import SqliteRepository
 
@@ -100,6 +103,11 @@ class BrokerService:
     def _remove(path: Path) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    @property
+    def repository(self) -> SqliteRepository:
+        """The open repository (call with `lock` held)."""
+        return self._repo
 
     def info(self) -> dict:
         """Returns: ``{"name", "version", "test_mode"}``, the body of ``GET /test/info``."""
@@ -282,7 +290,9 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             if path.startswith(VTN_PREFIX):
                 status, content_type, data, headers = self.server.vtn.handle_http(self, method, path)
             else:
+                self._reply_headers = {}
                 status, body = self._handle(method, path)
+                headers = self._reply_headers
                 data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except _HttpProblem as problem:
             status, headers = problem.status, problem.headers
@@ -316,9 +326,21 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         route, ids = chosen
         body = self._read_json()
         service = self.server.service
+        key = self.headers.get(idempotency.HEADER)
+        if key is not None and not idempotency.valid_key(key):
+            raise _HttpProblem(400, "idempotency-key-invalid",
+                               f"{idempotency.HEADER} must be 1-200 visible ASCII characters")
         with service.lock:
             try:
-                result = route.action(service, ids, body)
+                if key is None or method != "POST" or route.test_only:
+                    result = route.action(service, ids, body)
+                else:
+                    status, result, replayed = idempotency.run_once(
+                        service.repository, key, idempotency.fingerprint(method, path, body),
+                        lambda: ((201 if route.created else 200), route.action(service, ids, body)))
+                    if replayed:
+                        self._reply_headers[idempotency.REPLAY_HEADER] = "true"
+                    return status, result
             except MarketError as refusal:
                 return REFUSAL_STATUS[refusal.status], {"status": refusal.status,
                                                         "errors": [e.to_record() for e in refusal.errors]}
