@@ -84,30 +84,30 @@ def create_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def _load_key(path: Path, private: bool):
+    kind, option, expected = (("lab key", "--lab-key", Ed25519PrivateKey) if private
+                              else ("public key", "--public-key", Ed25519PublicKey))
+    try:
+        data = path.read_bytes()
+        key = (serialization.load_pem_private_key(data, password=None) if private
+               else serialization.load_pem_public_key(data))
+    except (OSError, ValueError, TypeError) as exc:
+        raise HarnessError(f"cannot read the {kind} {path}: {exc}", code=f"{kind.replace(' ', '-')}-unreadable",
+                           field=option, actual=str(path)) from exc
+    if not isinstance(key, expected):
+        raise HarnessError(f"the {kind} {path} is not an Ed25519 key", code=f"{kind.replace(' ', '-')}-type",
+                           field=option, expected="Ed25519", actual=type(key).__name__)
+    return key
+
+
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     """Raises HarnessError naming the file when it is missing or not an Ed25519 private key."""
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise HarnessError(f"cannot read the lab key {path}: {exc}", code="lab-key-unreadable",
-                           field="--lab-key", actual=str(path)) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise HarnessError(f"the lab key {path} is not an Ed25519 key", code="lab-key-type",
-                           field="--lab-key", expected="Ed25519", actual=type(key).__name__)
-    return key
+    return _load_key(path, private=True)
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """Raises HarnessError naming the file when it is missing or not an Ed25519 public key."""
-    try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError, TypeError) as exc:
-        raise HarnessError(f"cannot read the public key {path}: {exc}", code="public-key-unreadable",
-                           field="--public-key", actual=str(path)) from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise HarnessError(f"the public key {path} is not an Ed25519 key", code="public-key-type",
-                           field="--public-key", expected="Ed25519", actual=type(key).__name__)
-    return key
+    return _load_key(path, private=False)
 
 
 def lab_key(explicit: Path | None) -> tuple[Ed25519PrivateKey, Path, bool]:
