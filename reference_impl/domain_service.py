@@ -15,23 +15,23 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .core import aggregation as agg
-from .core import forecast as fc
 from .core import grid_operation as grid
 from .core import parsing as p
 from .core import site as st
 from .core.errors import FieldError, NotFound, Rejected
 from .core.notifications import notify
 from .core.products import Resource
+from .forecast_service import ForecastMixin
 
 
 def feeder_meter(line_id: str) -> str:
     return f"{line_id}/feeder"
 
 
-class DomainMixin:
+class DomainMixin(ForecastMixin):
     """Needs ``self.repo``, ``self.clock`` and the broker's ``submit_readings``."""
 
     # -- lookups ---------------------------------------------------------------------------------
@@ -79,6 +79,7 @@ class DomainMixin:
         isolated = self._isolated()
         groups = self.repo.find("resource_groups")
         batches: dict[str, list[dict]] = {}
+        collections: list[dict] = []
         count = 0
         while True:
             due = [s for s in sites if datetime.fromisoformat(s["stepped_to"]) + st.INTERVAL <= now]
@@ -89,19 +90,19 @@ class DomainMixin:
             for index, site in enumerate(sites):
                 if datetime.fromisoformat(site["stepped_to"]) != start:
                     continue
-                site, readings = st.step(site, isolated.get(site["line_id"], False))
+                site, readings = self._step_site(site, isolated.get(site["line_id"], False))
                 sites[index] = site
                 by_meter.update(readings)
                 feeder = by_meter.setdefault(feeder_meter(site["line_id"]), {"import": 0.0, "export": 0.0})
                 for direction in ("import", "export"):
                     feeder[direction] = round(feeder[direction] + readings[site["site_meter_id"]][direction], 6)
-                self.repo.put("collections", {
+                collections.append({
                     "collection_id": f"{site['site_id']}@{site['stepped_to']}", "site_id": site["site_id"],
                     "collected_at": site["stepped_to"], "interval_start": p.fmt_instant(start),
                     "interval_end": site["stepped_to"], "meters": sorted(readings)})
                 count += 1
             for group in groups:
-                meters = [self._member_meter(m) for m in group["members"]]
+                meters = self._group_meters(group)
                 if any(m in by_meter for m in meters):
                     by_meter[group["meter_id"]] = {d: round(sum(by_meter.get(m, {}).get(d, 0.0) for m in meters), 6)
                                                    for d in ("import", "export")}
@@ -112,12 +113,26 @@ class DomainMixin:
                      "direction": direction, "quality": "actual"} for direction, kwh in energy.items())
         for site in sites:
             self.repo.put("sites", site)
-        for meter_id, readings in batches.items():
-            self.submit_readings(meter_id, readings)
+        self._store_collected(batches, collections)
         return count
 
-    def _member_meter(self, member: Mapping) -> str:
-        return self._resource_of(self.repo.get("sites", member["site_id"]), member["resource_id"])["meter_id"]
+    # Seams: one place each for how a site runs, how collected data is stored, which meters a
+    # group's meter sums and which members a group command reaches (tests swap in faulty ones).
+    def _step_site(self, site: Mapping, isolated: bool) -> tuple[dict, dict]:
+        return st.step(site, isolated)
+
+    def _store_collected(self, batches: Mapping[str, list[dict]], collections: Sequence[dict]) -> None:
+        for record in collections:
+            self.repo.put("collections", record)
+        for meter_id, readings in batches.items():
+            self.submit_readings(meter_id, readings)
+
+    def _group_meters(self, group: Mapping) -> list[str]:
+        return [self._resource_of(self.repo.get("sites", m["site_id"]), m["resource_id"])["meter_id"]
+                for m in group["members"]]
+
+    def _command_targets(self, group: Mapping) -> list[dict]:
+        return list(group["members"])
 
     def _now(self) -> datetime:
         now = self.clock.now()
@@ -301,7 +316,7 @@ class DomainMixin:
             group = self._group(group_id)
             action, window = agg.parse_command(raw)
             applied = []
-            for member in group["members"]:
+            for member in self._command_targets(group):
                 site = self._site(member["site_id"])
                 res = self._resource_of(site, member["resource_id"])
                 if action == "restore":
@@ -348,7 +363,8 @@ class DomainMixin:
             series = {}
             for site_id in event["shares"]:
                 site = self._site(site_id)
-                series[site_id] = [(datetime.fromisoformat(r["interval_start"]), r["energy_kwh"])
+                series[site_id] = [(datetime.fromisoformat(r["interval_start"]),
+                                    datetime.fromisoformat(r["interval_end"]), r["energy_kwh"])
                                    for r in self.repo.readings([site["site_meter_id"]]) if r["direction"] == "import"]
             return agg.achieved_reduction(event, series, event["shares"])
 
@@ -378,82 +394,9 @@ class DomainMixin:
                     self.repo.put("notifications", note.to_record())
         return {"contract_id": contract_id, "group_id": group["group_id"], "schedules": plan}
 
-    # -- prediction (7.1-04, 7.4-03; 8.2.2) ----------------------------------------------------------
-    def submit_weather(self, site_id: str, observations: Sequence[Mapping]) -> dict:
-        if not isinstance(observations, (list, tuple)) or not observations:
-            raise Rejected(FieldError("invalid-type", "/observations", "expected a non-empty list"))
-        with self.repo.transaction():
-            self._site(site_id)
-            for index, obs in enumerate(observations):
-                where = f"/observations/{index}"
-                when = p.instant(obs, "time", where)
-                record = {"observation_key": f"{site_id}@{p.fmt_instant(when)}", "site_id": site_id,
-                          "time": p.fmt_instant(when), "temperature_c": p.number(obs, "temperature_c", where),
-                          "cloud_cover_pct": p.number(obs, "cloud_cover_pct", where, required=False,
-                                                      minimum=0.0, default=0.0)}
-                if record["cloud_cover_pct"] > 100:
-                    raise Rejected(FieldError("out-of-range", f"{where}/cloud_cover_pct", "cloud cover is at most 100 %"))
-                self.repo.put("weather", record)
-        return {"site_id": site_id, "stored": len(observations)}
-
-    def _forecast(self, site: Mapping, meter_id: str, direction: str, kind: str, hours: list[datetime],
-                  pointer: str) -> dict:
-        weather = fc.weather_frame(self.repo.find("weather", site_id=site["site_id"]))
-        if weather.empty:
-            raise Rejected(FieldError("missing-weather", "/weather", f"no weather for site {site['site_id']}"))
-        history = fc.hourly(self.repo.readings([meter_id]), direction)
-        return fc.forecast(history, weather, hours, kind, pointer)
-
-    def consumption_forecast(self, site_id: str, start: str, end: str) -> dict:
-        """Hourly consumption forecast for the site and each consuming device (7.1-04)."""
-        with self.repo.transaction():
-            self._now()
-            site = self._site(site_id)
-            hours = _hours(start, end)
-            out = {"site_id": site_id, "site": self._forecast(site, site["site_meter_id"], "import", "consumption",
-                                                              hours, "/site_meter_id"), "devices": {}}
-            for res in site["resources"]:
-                if res["kind"] == "load" and self.repo.readings([res["meter_id"]]):
-                    out["devices"][res["resource_id"]] = self._forecast(
-                        site, res["meter_id"], "import", "consumption", hours, f"/resources/{res['resource_id']}")
-        return out
-
-    def capacity_forecast(self, site_id: str, start: str, end: str) -> dict:
-        """Hourly forecast of the demand reduction (heavy loads down to their reduced mode) and
-        the generation the site can offer (7.4-03)."""
-        with self.repo.transaction():
-            self._now()
-            site = self._site(site_id)
-            hours = _hours(start, end)
-            reduction, generation, models = [0.0] * len(hours), [0.0] * len(hours), {}
-            for res in site["resources"]:
-                if res["kind"] == "load" and res["heavy"]:
-                    f = self._forecast(site, res["meter_id"], "import", "consumption", hours, f"/resources/{res['resource_id']}")
-                    reduction = [r + max(kwh - res["reduced_kw"], 0.0) for r, kwh in zip(reduction, f["kwh"])]
-                elif res["kind"] == "generator":
-                    f = self._forecast(site, res["meter_id"], "export", "generation", hours, f"/resources/{res['resource_id']}")
-                    generation = [g + kwh for g, kwh in zip(generation, f["kwh"])]
-                else:
-                    continue
-                models[res["resource_id"]] = {k: f[k] for k in ("holdout_mape_pct", "training_days", "method")}
-        return {"site_id": site_id, "hours": [h.isoformat() for h in hours],
-                "demand_reduction_kw": [round(v, 4) for v in reduction],
-                "generation_kwh": [round(v, 4) for v in generation], "models": models}
-
 
 def _window(start: str, end: str) -> tuple[datetime, datetime]:
     begin, finish = p.instant({"start": start}, "start"), p.instant({"end": end}, "end")
     if finish <= begin:
         raise Rejected(FieldError("invalid-interval", "/end", "the window must end after it starts"))
     return begin, finish
-
-
-def _hours(start: str, end: str) -> list[datetime]:
-    begin, finish = _window(start, end)
-    hours, at = [], begin.replace(minute=0, second=0, microsecond=0)
-    while at < finish:
-        hours.append(at)
-        at += timedelta(hours=1)
-    if len(hours) > 24 * 14:
-        raise Rejected(FieldError("out-of-range", "/end", "forecasts reach at most 14 days ahead"))
-    return hours

@@ -27,13 +27,13 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
   Scenario: A resource is enrolled only once its meter has reported
     When "agg" enrols "hp-1" of site "S1" for "dr"
     Then the enrolment is rejected at field "/resource_id"
-    When the sites run until 08:30
+    When the sites run until 09:00
     And "agg" enrols "hp-1" of site "S1" for "dr"
     Then the enrolment is accepted as verified
 
   @Y2072-7.4-01
   Scenario Outline: A resource that cannot take part is not enrolled
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And the protection of generator "pv-1" at site "S1" reports "fault"
     When "<aggregator>" enrols "<resource>" of site "S1" for "<programme>"
     Then the enrolment is rejected at field "<field>"
@@ -47,10 +47,9 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
 
   @Y2072-7.4-02
   Scenario: A group of loads at two sites is monitored and controlled as one unit
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And "agg" has enrolled "hp-1" of site "S1" and "hp-2" of site "S2" for "dr"
     And "agg" has grouped its "dr" resources as "G-DR"
-    When the sites run until 09:00
     Then group "G-DR" shows 2 members drawing 10.0 kW with 7.0 kW available to shed
     When "agg" commands group "G-DR" to "reduce" from 09:00 to 10:00
     And the sites run until 10:00
@@ -67,7 +66,7 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
 
   @Y2072-7.4-04
   Scenario: The aggregator sells its customers' pooled generation, and the group delivers it
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And "agg" has enrolled "pv-1" of site "S1" and "pv-2" of site "S2" for "der-trading"
     And "agg" has grouped its "der-trading" resources as "G-PV"
     And "agg" has registered generation product "P-G" from "G-PV" with 8.0 kW at 230 V, available 2026-06-01T10:00:00+00:00 to 2026-06-01T12:00:00+00:00
@@ -82,7 +81,7 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
 
   @Y2072-7.4-05
   Scenario: The contract sets the generators' operation schedules, and each customer is told theirs
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And "agg" has enrolled "pv-1" of site "S1" and "pv-2" of site "S2" for "der-trading"
     And "agg" has grouped its "der-trading" resources as "G-PV"
     And "agg" has registered generation product "P-G" from "G-PV" with 8.0 kW at 230 V, available 2026-06-01T10:00:00+00:00 to 2026-06-01T12:00:00+00:00
@@ -103,7 +102,7 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
 
   @Y2072-7.4-06
   Scenario: A demand-reduction event from the market reaches every customer of the group online
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And "agg" has enrolled "hp-1" of site "S1" and "hp-2" of site "S2" for "dr"
     And "agg" has grouped its "dr" resources as "G-DR"
     When the market sends "agg" a demand-reduction event "E-1" for "G-DR" of 3.0 kW from 11:00 to 12:00
@@ -112,7 +111,7 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
 
   @Y2072-7.4-06
   Scenario: An event for a group the aggregator does not have is refused and reaches no one
-    Given the sites run until 08:30
+    Given the sites run until 09:00
     And "agg" has enrolled "hp-1" of site "S1" and "hp-2" of site "S2" for "dr"
     And "agg" has grouped its "dr" resources as "G-DR"
     When the market sends "agg" a demand-reduction event "E-2" for "G-NONE" of 3.0 kW from 11:00 to 12:00

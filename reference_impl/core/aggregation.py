@@ -173,25 +173,33 @@ def contract_schedule(contract: Mapping, group: Mapping) -> dict[str, list[dict]
                                 "power_kw": round(power * m["rated_kw"] / rated, 6)}] for m in feeders}
 
 
-def achieved_reduction(event: Mapping, site_imports: Mapping[str, Sequence[tuple[datetime, float]]],
+def achieved_reduction(event: Mapping, site_imports: Mapping[str, Sequence[tuple[datetime, datetime, float]]],
                        shares: Mapping[str, float]) -> dict:
     """Achieved against contracted reduction of a DR event (7.1-05; 9.4): each site's baseline is
     its mean metered import over the hour before the event; its reduction is that baseline minus
     its mean import during the event.
 
     Args:
-        site_imports: site_id -> (interval start, kWh) of its utility meter, 15-minute intervals.
+        site_imports: site_id -> (interval start, interval end, kWh) of its utility meter.
+    Raises:
+        Rejected: a site's meter does not cover the event and the hour before it.
     """
     start, end = datetime.fromisoformat(event["start"]), datetime.fromisoformat(event["end"])
+    hour = timedelta(hours=1)
+
+    def mean_kw(series, begin, finish):
+        rows = [(a, b, kwh) for a, b, kwh in series if begin <= a and b <= finish]
+        covered = sum((b - a for a, b, _ in rows), timedelta())
+        if covered < finish - begin:
+            return None
+        return sum(kwh for _, _, kwh in rows) / (covered / hour)
+
     sites, achieved = [], 0.0
     for site_id, series in sorted(site_imports.items()):
-        before = [kwh for t, kwh in series if start - timedelta(hours=1) <= t < start]
-        during = [kwh for t, kwh in series if start <= t < end]
-        if not before or len(during) < (end - start) / timedelta(minutes=15):
+        baseline_kw, during_kw = mean_kw(series, start - hour, start), mean_kw(series, start, end)
+        if baseline_kw is None or during_kw is None:
             raise Rejected(FieldError("incomplete-metering", "/event_id",
                                       f"site {site_id} lacks meter data for the event or the hour before"))
-        baseline_kw = sum(before) / len(before) * 4
-        during_kw = sum(during) / len(during) * 4
         reduction = baseline_kw - during_kw
         achieved += reduction
         sites.append({"site_id": site_id, "baseline_kw": round(baseline_kw, 6),
