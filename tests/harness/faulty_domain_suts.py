@@ -245,3 +245,25 @@ FAULTS = {  # factory name -> (broker, the requirement it breaks)
 }
 for _name, (_broker, _rid) in FAULTS.items():
     globals()[_name] = _factory(_broker, _name.replace("_", " "))
+
+
+class MarketOnlySUT:
+    """A platform that implements only the markets domain (MarketSUT), not DomainSUT: the
+    reference broker seen through the market operations alone."""
+
+    _MARKET = {"description", "reset", "set_clock", "register_participant", "register_resource",
+               "register_product", "get_product", "list_products", "submit_bid", "get_bid", "clear_market",
+               "get_contract", "contract_event", "notifications", "submit_readings", "verify_delivery",
+               "settle_contract", "ledger", "close"}
+
+    def __init__(self, workdir):
+        self._inner = ReferenceSUT(workdir=workdir)
+
+    def __getattr__(self, name):
+        if name not in self._MARKET:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def market_only(workdir):
+    return MarketOnlySUT(workdir)
