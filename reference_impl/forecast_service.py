@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from .core import aggregation as agg
 from .core import forecast as fc
 from .core import parsing as p
 from .core.errors import FieldError, Rejected
@@ -66,7 +67,8 @@ class ForecastMixin:
             for res in site["resources"]:
                 if res["kind"] == "load" and res["heavy"]:
                     f = self._forecast(site, res["meter_id"], "import", "consumption", hours, f"/resources/{res['resource_id']}")
-                    reduction = [r + max(kwh - res["reduced_kw"], 0.0) for r, kwh in zip(reduction, f["kwh"])]
+                    reduction = [r + max(min(kwh, res["rated_kw"]) - res["reduced_kw"], 0.0)
+                                 for r, kwh in zip(reduction, f["kwh"])]
                 elif res["kind"] == "generator":
                     f = self._forecast(site, res["meter_id"], "export", "generation", hours, f"/resources/{res['resource_id']}")
                     generation = [g + kwh for g, kwh in zip(generation, f["kwh"])]
@@ -76,6 +78,41 @@ class ForecastMixin:
         return {"site_id": site_id, "hours": [h.isoformat() for h in hours],
                 "demand_reduction_kw": [round(v, 4) for v in reduction],
                 "generation_kwh": [round(v, 4) for v in generation], "models": models}
+
+    # -- balancing (9.4) -----------------------------------------------------------------------------
+    def _predicted_dr_capacity(self, group: Mapping, hours: list[datetime]) -> list[float]:
+        """Per hour, the reduction the group's members are predicted to be able to give: each
+        heavy load its forecast draw above its reduced mode, each storage unit what its present
+        charge can sustain over the window."""
+        total = [0.0] * len(hours)
+        for member in group["members"]:
+            site = self._site(member["site_id"])
+            res = next(r for r in site["resources"] if r["resource_id"] == member["resource_id"])
+            if res["kind"] == "load":
+                f = self._forecast(site, res["meter_id"], "import", "consumption", hours,
+                                   f"/members/{res['resource_id']}")
+                # a load cannot draw more than its rating, whatever a linear model extrapolates
+                share = [max(min(kwh, res["rated_kw"]) - res["reduced_kw"], 0.0) for kwh in f["kwh"]]
+            elif res["kind"] == "storage":
+                share = [min(res["rated_kw"], res["soc_kwh"] / len(hours))] * len(hours)
+            else:
+                continue
+            total = [t + v for t, v in zip(total, share)]
+        return total
+
+    def dr_balance(self, aggregator_id: str, raw: Mapping) -> dict:
+        """Compare a DR capacity target with the group's predicted maximum DR capacity and decide
+        how much energy to buy for the shortfall (9.4, fourth bullet)."""
+        with self.repo.transaction():
+            self._now()
+            group_id = p.text(raw, "group_id")
+            target = p.number(raw, "target_kw", positive=True)
+            hours = _hours(p.text(raw, "start"), p.text(raw, "end"))
+            group = self.repo.get("resource_groups", group_id)
+            if group is None or group["aggregator_id"] != aggregator_id:
+                raise Rejected(FieldError("unknown-group", "/group_id", f"{aggregator_id} has no group {group_id!r}"))
+            capacity = self._predicted_dr_capacity(group, hours)
+        return agg.balance_decision(group_id, target, hours, capacity)
 
 
 def _hours(start: str, end: str) -> list[datetime]:

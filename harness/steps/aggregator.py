@@ -153,6 +153,7 @@ def _(sut, site_book: SiteBook, site, day):
         require_ok(sut.submit_readings(meter, readings), f"history of meter {meter}")
     require_ok(domain(sut).submit_weather(site, history.weather), f"weather of site {site}")
     site_book.answer = {"history": history, "day": day, "site_meter": site_meter}
+    site_book.histories[site] = history
 
 
 def _day_window(day: str) -> tuple[str, str]:

@@ -42,6 +42,7 @@ class SiteBook:
     meter_site: dict[str, str] = field(default_factory=dict)   # meter -> site
     tables: dict[str, list[dict]] = field(default_factory=dict)  # site -> resource rows
     answer: object = None                                      # the last data/forecast answer
+    histories: dict = field(default_factory=dict)              # site -> generated history (site_history)
 
 
 @pytest.fixture

@@ -5,3 +5,4 @@ from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
 from harness.steps.sites import *  # noqa: F401,F403
 from harness.steps.aggregator import *  # noqa: F401,F403
+from harness.steps.balancing import *  # noqa: F401,F403

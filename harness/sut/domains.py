@@ -45,6 +45,8 @@ class DomainSUT(Protocol):
     def dr_performance(self, event_id: str) -> Response: ...
     def schedule_contract(self, aggregator_id: str, contract_id: str) -> Response: ...
     def capacity_forecast(self, site_id: str, start: str, end: str) -> Response: ...
+    # balancing (9.4): DR target against predicted maximum DR capacity, energy to buy
+    def dr_balance(self, aggregator_id: str, request: Mapping) -> Response: ...
 
 
 class ReferenceDomainOps:
@@ -115,6 +117,9 @@ class ReferenceDomainOps:
 
     def capacity_forecast(self, site_id, start, end):
         return self._call(self.broker.capacity_forecast, site_id, start, end)
+
+    def dr_balance(self, aggregator_id, request):
+        return self._call(self.broker.dr_balance, aggregator_id, request)
 
 
 def _q(identifier: str) -> str:
@@ -191,3 +196,6 @@ class HttpDomainOps:
 
     def capacity_forecast(self, site_id, start, end):
         return self._call("POST", f"/sites/{_q(site_id)}/capacity-forecast", {"start": start, "end": end})
+
+    def dr_balance(self, aggregator_id, request):
+        return self._call("POST", f"/aggregators/{_q(aggregator_id)}/dr-balance", request)

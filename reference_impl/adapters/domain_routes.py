@@ -55,4 +55,6 @@ def routes(Route) -> tuple:
               lambda s, ids, body: b(s).dr_performance(ids[0])),
         Route("POST", ("aggregators", "{}", "contracts", "{}", "schedule"), "schedule_contract",
               lambda s, ids, body: b(s).schedule_contract(ids[0], ids[1])),
+        Route("POST", ("aggregators", "{}", "dr-balance"), "dr_balance",
+              lambda s, ids, body: b(s).dr_balance(ids[0], body)),
     )

@@ -208,3 +208,13 @@ def achieved_reduction(event: Mapping, site_imports: Mapping[str, Sequence[tuple
     return {"event_id": event["event_id"], "group_id": event["group_id"], "contracted_kw": event["target_kw"],
             "achieved_kw": round(achieved, 6), "sites": sites,
             "fulfilled": achieved >= event["target_kw"] - 1e-6}
+
+
+def balance_decision(group_id: str, target_kw: float, hours: Sequence[datetime], capacity_kw: Sequence[float]) -> dict:
+    """The DR manager's purchase decision (9.4): in every hour where the predicted maximum DR
+    capacity falls short of the target, buy the missing energy (one hour at the shortfall)."""
+    shortfall = [round(max(target_kw - c, 0.0), 4) for c in capacity_kw]
+    purchase = round(sum(shortfall), 4)
+    return {"group_id": group_id, "target_kw": target_kw, "hours": [h.isoformat() for h in hours],
+            "predicted_capacity_kw": [round(c, 4) for c in capacity_kw], "shortfall_kw": shortfall,
+            "purchase_kwh": purchase, "decision": "buy" if purchase > 0 else "no-purchase"}

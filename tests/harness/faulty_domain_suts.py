@@ -215,6 +215,22 @@ class _TellsFirstCustomerOnly(ReferenceBroker):
         return [n for n in notes if n["kind"] != "market-event" or first(n)]
 
 
+class _ReportsTargetAsAchieved(ReferenceBroker):
+    """9.4-03: reports a DR event's contracted reduction as achieved, without reading the meters."""
+
+    def dr_performance(self, event_id):
+        report = super().dr_performance(event_id)
+        return {**report, "achieved_kw": report["contracted_kw"], "fulfilled": True}
+
+
+class _RatedCapacityBalance(ReferenceBroker):
+    """9.4-04: weighs the DR target against the group's rated power instead of its predicted
+    capacity, so it never sees a shortfall coming."""
+
+    def _predicted_dr_capacity(self, group, hours):
+        return [sum(m["rated_kw"] for m in group["members"])] * len(hours)
+
+
 def _factory(broker_class, label):
     class FaultySUT(ReferenceSUT):
         pass
@@ -242,6 +258,8 @@ FAULTS = {  # factory name -> (broker, the requirement it breaks)
     "group_meter_first_member_only": (_GroupMeterFirstMemberOnly, "Y2072-7.4-04"),
     "silent_schedules": (_SilentSchedules, "Y2072-7.4-05"),
     "tells_first_customer_only": (_TellsFirstCustomerOnly, "Y2072-7.4-06"),
+    "reports_target_as_achieved": (_ReportsTargetAsAchieved, "Y2072-9.4-03"),
+    "rated_capacity_balance": (_RatedCapacityBalance, "Y2072-9.4-04"),
 }
 for _name, (_broker, _rid) in FAULTS.items():
     globals()[_name] = _factory(_broker, _name.replace("_", " "))

@@ -1,6 +1,7 @@
 """Proof that the Y.2072 7.1-7.4 requirements catch faults: against each deliberately faulty
 broker of faulty_domain_suts.py, `harness run` restricted to those requirements must fail
-exactly the one the bug breaks and pass the other sixteen; over the HTTP binding the reference
+exactly the one the bug breaks and pass the others (clause 9.4's DR manager
+and purchase decision included); over the HTTP binding the reference
 passes them all and a faulty broker behind the binding fails its requirement."""
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ faulty = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(faulty)
 
 DOMAIN = [f"Y2072-7.{clause}-{n:02d}" for clause, count in ((1, 6), (2, 2), (3, 3), (4, 6))
-          for n in range(1, count + 1)]
+          for n in range(1, count + 1)] + ["Y2072-9.4-03", "Y2072-9.4-04"]
 ONLY_DOMAIN = [arg for rid in DOMAIN for arg in ("-r", rid)]
 
 
