@@ -295,9 +295,11 @@ class DomainMixin(ForecastMixin):
             voltages = {self.repo.get("resources", m["resource_id"])["voltage_v"] for m in group["members"]}
             group.update(aggregator_id=aggregator_id, meter_id=f"{group['group_id']}/meter")
             self.repo.put("resource_groups", group)
-            kinds = {m["kind"] for m in group["members"]}
+            # As a market resource a DR group sheds load and a DER-trading group generates,
+            # whatever mix of loads, storage and generators it pools.
+            kind = {"dr": "load", "der-trading": "generator"}[group["programme"]]
             self.repo.put("resources", Resource(
-                resource_id=group["group_id"], owner_id=aggregator_id, kind=kinds.pop() if len(kinds) == 1 else "storage",
+                resource_id=group["group_id"], owner_id=aggregator_id, kind=kind,
                 max_power_kw=sum(m["rated_kw"] for m in group["members"]), voltage_v=min(voltages),
                 meter_id=group["meter_id"]).to_record())
         return group
