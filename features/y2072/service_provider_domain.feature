@@ -110,6 +110,15 @@ Feature: Service provider domain - verified enrolment, resource groups, predicti
     And "carol" is notified of market event "E-1" for 11:00 to 12:00
 
   @Y2072-7.4-06
+  Scenario: A generation-control event from the market reaches every customer of the generator group online
+    Given the sites run until 09:00
+    And "agg" has enrolled "pv-1" of site "S1" and "pv-2" of site "S2" for "der-trading"
+    And "agg" has grouped its "der-trading" resources as "G-PV"
+    When the market sends "agg" a generation-control event "E-3" for "G-PV" of 2.0 kW from 13:00 to 14:00
+    Then "alice" is notified of market event "E-3" for 13:00 to 14:00
+    And "carol" is notified of market event "E-3" for 13:00 to 14:00
+
+  @Y2072-7.4-06
   Scenario: An event for a group the aggregator does not have is refused and reaches no one
     Given the sites run until 09:00
     And "agg" has enrolled "hp-1" of site "S1" and "hp-2" of site "S2" for "dr"

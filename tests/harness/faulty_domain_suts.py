@@ -215,6 +215,14 @@ class _TellsFirstCustomerOnly(ReferenceBroker):
         return [n for n in notes if n["kind"] != "market-event" or first(n)]
 
 
+class _RelaysOnlyDemandReduction(ReferenceBroker):
+    """7.4-06: relays demand-reduction events to the customers but drops generation-control ones."""
+
+    def notifications(self, participant_id):
+        return [n for n in super().notifications(participant_id)
+                if n["kind"] != "market-event" or n["body"]["kind"] == "demand-reduction"]
+
+
 class _ReportsTargetAsAchieved(ReferenceBroker):
     """9.4-03: reports a DR event's contracted reduction as achieved, without reading the meters."""
 
@@ -258,6 +266,7 @@ FAULTS = {  # factory name -> (broker, the requirement it breaks)
     "group_meter_first_member_only": (_GroupMeterFirstMemberOnly, "Y2072-7.4-04"),
     "silent_schedules": (_SilentSchedules, "Y2072-7.4-05"),
     "tells_first_customer_only": (_TellsFirstCustomerOnly, "Y2072-7.4-06"),
+    "relays_only_demand_reduction": (_RelaysOnlyDemandReduction, "Y2072-7.4-06"),
     "reports_target_as_achieved": (_ReportsTargetAsAchieved, "Y2072-9.4-03"),
     "rated_capacity_balance": (_RatedCapacityBalance, "Y2072-9.4-04"),
 }
