@@ -70,9 +70,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="the system under test: 'reference' (bundled broker, in-process, default), "
                           "a factory importable from PYTHONPATH, or the http:// URL of a platform "
                           "exposing the HTTP binding")
-    run.add_argument("--profile", default="all", metavar="NAME",
+    run.add_argument("--profile", default="all", metavar="NAME|FILE",
                      help="requirements the conformance claim covers; others are reported not-applicable "
-                          "(default: all; see `harness requirements --profiles`)")
+                          "(default: all; see `harness requirements --profiles`), or a SUT's own declaration "
+                          "in YAML/JSON (roles, optional requirements; e.g. profiles/market-only.yaml)")
     run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
                      help="where to write conformance.json, conformance.html, junit.xml, allure-results/ "
                           "(default: ./reports; previous reports there are replaced)")

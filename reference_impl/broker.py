@@ -22,10 +22,11 @@ from .core.parsing import fmt_instant
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
+from .domain_service import DomainMixin
 from .dr_service import DemandResponseMixin
 
 
-class ReferenceBroker(DemandResponseMixin):
+class ReferenceBroker(DemandResponseMixin, DomainMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.
@@ -166,7 +167,7 @@ class ReferenceBroker(DemandResponseMixin):
     def submit_readings(self, meter_id: str, raw: Sequence[Mapping]) -> dict:
         readings = parse_readings(meter_id, raw)
         with self.repo.transaction():
-            if not self.repo.find("resources", meter_id=meter_id):
+            if not self.repo.find("resources", meter_id=meter_id) and not self.is_domain_meter(meter_id):
                 raise Rejected(FieldError("unknown-meter", "/meter_id",
                                           f"meter {meter_id!r} belongs to no registered resource"))
             held = HeldReadings(MeterReading.from_record(r) for r in self.repo.readings([meter_id]))

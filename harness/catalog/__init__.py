@@ -85,7 +85,13 @@ def profiles() -> dict[str, Profile]:
 
 
 def profile(name: str) -> Profile:
-    """Raises HarnessError naming the known profiles when `name` is not one of them."""
+    """Raises HarnessError naming the known profiles when `name` is not one of them.
+
+    A name ending in .yaml/.yml/.json, or holding a '/', is a SUT's own declaration of what it
+    claims (`declared.load_declared`)."""
+    from .declared import load_declared, looks_like_file
+    if looks_like_file(name):
+        return load_declared(name, requirements(), Profile)
     known = profiles()
     if name not in known:
         raise HarnessError(f"unknown profile {name!r}; known profiles: {', '.join(sorted(known))}",

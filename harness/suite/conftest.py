@@ -3,3 +3,6 @@ module that defines them, so they are star-imported here)."""
 from harness.steps.common import *  # noqa: F401,F403
 from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
+from harness.steps.sites import *  # noqa: F401,F403
+from harness.steps.aggregator import *  # noqa: F401,F403
+from harness.steps.balancing import *  # noqa: F401,F403

@@ -33,6 +33,7 @@ from urllib.request import HTTPRedirectHandler, OpenerDirector, ProxyHandler, Re
 
 from ..errors import HarnessError, SUTError
 from . import Response, SUTDescription
+from .domains import HttpDomainOps
 
 DEFAULT_TIMEOUT_S = 30.0
 _REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected"}
@@ -48,7 +49,7 @@ def _q(identifier: str) -> str:
     return quote(str(identifier), safe="")
 
 
-class HttpSUT:
+class HttpSUT(HttpDomainOps):
     """A MarketSUT reached over the HTTP binding.
 
     Args:

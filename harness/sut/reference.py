@@ -18,11 +18,12 @@ from reference_impl.clock import SettableClock
 from reference_impl.core.errors import MarketError
 
 from . import Response, SUTDescription
+from .domains import ReferenceDomainOps
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-class ReferenceSUT:
+class ReferenceSUT(ReferenceDomainOps):
     description = SUTDescription(name="reference broker", adapter="reference", endpoint="in-process")
     broker_class = ReferenceBroker  # tests swap in deliberately faulty brokers
 

@@ -238,6 +238,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),
 )
 
+# customer, distribution, operation and service-provider domains (Y.2072 7.1-7.4)
+from .domain_routes import routes as _domain_routes  # noqa: E402
+
+ROUTES += _domain_routes(Route)
+
 
 def _errors(code: str, message: str, field: str = "") -> dict:
     return {"errors": [{"code": code, "field": field, "message": message}]}

@@ -35,6 +35,16 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dr_report_registrations": ("report_key", ("ven_id",)),
     "dr_report_log": ("log_id", ("ven_id",)),
     "idempotency": ("request_key", ()),  # adapters/idempotency.py: stored answers to retried POSTs
+    # customer, distribution, operation and service-provider domains (domain_service.py)
+    "sites": ("site_id", ("line_id",)),
+    "lines": ("line_id", ()),
+    "domain_meters": ("meter_id", ("site_id",)),
+    "collections": ("collection_id", ("site_id",)),
+    "quality_log": ("observation_id", ("site_id",)),
+    "weather": ("observation_key", ("site_id",)),
+    "enrolments": ("enrolment_id", ("aggregator_id",)),
+    "resource_groups": ("group_id", ("aggregator_id",)),
+    "market_events": ("event_id", ("group_id",)),
 }
 
 
