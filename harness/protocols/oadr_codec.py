@@ -34,7 +34,7 @@ from lxml import etree
 
 from .oadr_common import (NS, OPT_REASONS, OPT_TYPES, PROFILES, TRANSPORTS, Fields,
                           MessageInvalid, fmt_bool, fmt_datetime, q)
-from .oadr_parts import (MESSAGES, EiResponse, EnergyReal, Period, PowerReal, Reader, Target, add,
+from .oadr_parts import (MESSAGES, Currency, EiResponse, EnergyReal, Period, PowerReal, Reader, Target, add,
                          add_duration, add_message, message, xpath_of)
 from .oadr_events import CreatedEvent, DistributeEvent, Event, EventResponse, Interval, Signal
 from .oadr_reports import (RegisteredReport, RegisterReport, Report, ReportDescription,
@@ -54,7 +54,7 @@ __all__ = [
     "ReportDescription", "ReportInterval", "ReportPayload", "ReportRequest", "SamplingRate",
     "SpecifierPayload", "QueryRegistration", "CancelPartyRegistration",
     "CanceledPartyRegistration", "RequestEvent", "CreateReport", "CreatedReport", "UpdatedReport",
-    "UnknownMessage",
+    "UnknownMessage", "Currency",
 ]
 
 
