@@ -46,7 +46,7 @@ from .oadr_schema import SchemaError, SchemaViolation, require_valid
 from .xml_safety import XmlRejected, parse_xml
 
 __all__ = [
-    "to_xml", "from_xml", "Message", "XmlRejected", "SchemaViolation", "SchemaError",
+    "to_xml", "from_xml", "decode", "Message", "XmlRejected", "SchemaViolation", "SchemaError",
     "MessageInvalid", "EiResponse", "Target", "Period", "EnergyReal", "PowerReal",
     "CreatePartyRegistration", "CreatedPartyRegistration", "Profile", "CreateOpt", "CreatedOpt",
     "Poll", "Response", "DistributeEvent", "Event", "Signal", "Interval", "CreatedEvent",
@@ -410,6 +410,19 @@ def from_xml(data: bytes) -> Message:
         raise XmlRejected("unknown-message", xpath_of(root),
                           f"root element is {root.tag}, not oadr:oadrPayload")
     require_valid(root)
+    return decode(root)
+
+
+def decode(root: etree._Element) -> Message:
+    """Decode an ``oadrPayload`` tree the caller has already parsed with `parse_xml` and found
+    schema-valid (a VEN that records the schema check itself, then decodes).
+
+    Raises:
+        XmlRejected: as `from_xml`, except schema violations, which are not checked here.
+    """
+    if root.tag != q("oadr", "oadrPayload"):
+        raise XmlRejected("unknown-message", xpath_of(root),
+                          f"root element is {root.tag}, not oadr:oadrPayload")
     payload = next(Reader(root).child("oadr:oadrSignedObject").iterchildren(etree.Element))
     name = etree.QName(payload)
     cls = MESSAGES.get(name.localname) if name.namespace == NS["oadr"] else None

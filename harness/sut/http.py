@@ -33,6 +33,7 @@ from urllib.request import HTTPRedirectHandler, OpenerDirector, ProxyHandler, Re
 
 from ..errors import HarnessError, SUTError
 from . import Response, SUTDescription
+from .http_vtn import HttpVtnClient
 
 DEFAULT_TIMEOUT_S = 30.0
 _REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected"}
@@ -48,7 +49,7 @@ def _q(identifier: str) -> str:
     return quote(str(identifier), safe="")
 
 
-class HttpSUT:
+class HttpSUT(HttpVtnClient):
     """A MarketSUT reached over the HTTP binding.
 
     Args:
@@ -207,6 +208,7 @@ class HttpSUT:
 
     def reset(self) -> None:
         self._test_route("/test/reset", {})
+        self.reset_ven()  # the harness's VEN forgets its registration (harness.sut.http_vtn)
 
     def set_clock(self, now: datetime) -> None:
         self._test_route("/test/clock", {"now": now.isoformat()})

@@ -231,7 +231,8 @@ class Vtn:
         event = DrEvent.from_record(record)
         signal = oc.Signal("SIG-0", tuple(oc.Interval(str(i), iv.duration, iv.value)
                                           for i, iv in enumerate(event.intervals)),
-                           signal_name=event.signal_name, signal_type=event.signal_type)
+                           signal_name=event.signal_name, signal_type=event.signal_type,
+                           unit=None if event.currency is None else oc.Currency(event.currency_unit, event.currency))
         return oc.Event(event.event_id, event.modification_number, event.market_context, event.dtstart,
                         (signal,), created=event.created_at, status=record["status"],
                         target=oc.Target(ven_ids=(ven_id,)), priority=event.priority,
