@@ -161,10 +161,10 @@ def _(sut, evidence: m.ScenarioEvidence):
 @then("every answer names the request it answers")
 def _(sut, evidence: m.ScenarioEvidence):
     ven = vtn_of(sut).ven
+    _judge(evidence, ven, "echo")
     unread = [x for x in ven.exchanges if x.http_status != 200]
     evidence.measure(UNANSWERED, len(unread), m.equals(0),
                      subject="; ".join(f"{x.service}: {x.refusal}" for x in unread[:3]))
-    _judge(evidence, ven, "echo")
 
 
 def _sent_event(ven, event_id: str):

@@ -128,7 +128,9 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     except Exception as exc:
         raise HarnessError(f"SUT factory {spec!r} failed: {type(exc).__name__}: {exc}",
                            code="sut-start-failed", field="--sut", actual=spec) from exc
-    if not isinstance(sut, MarketSUT):
-        raise HarnessError(f"{spec} returned {type(sut).__name__}, which does not implement MarketSUT",
+    from .vtn import DemandResponseVTN  # a VTN-only SUT (e.g. openleadr's) runs the messaging profile
+    if not isinstance(sut, MarketSUT) and not isinstance(sut, DemandResponseVTN):
+        raise HarnessError(f"{spec} returned {type(sut).__name__}, which implements neither MarketSUT "
+                           "nor DemandResponseVTN",
                            code="bad-sut-spec", field="--sut", actual=spec)
     return sut
