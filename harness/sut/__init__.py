@@ -130,7 +130,7 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
                            code="sut-start-failed", field="--sut", actual=spec) from exc
     from .vtn import DemandResponseVTN  # a VTN-only SUT (e.g. openleadr's) runs the messaging profile
     if not isinstance(sut, MarketSUT) and not isinstance(sut, DemandResponseVTN):
-        raise HarnessError(f"{spec} returned {type(sut).__name__}, which implements neither MarketSUT "
-                           "nor DemandResponseVTN",
+        raise HarnessError(f"{spec} returned {type(sut).__name__}, which does not implement MarketSUT "
+                           "(nor harness.sut.vtn.DemandResponseVTN)",
                            code="bad-sut-spec", field="--sut", actual=spec)
     return sut
