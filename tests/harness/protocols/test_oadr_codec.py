@@ -561,13 +561,13 @@ def test_unknown_messages_are_refused():
     cancel = (b'<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
               b'xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" '
               b'xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads">'
-              b'<oadr:oadrSignedObject><oadr:oadrCancelOpt><pyld:requestID>r</pyld:requestID>'
-              b'<ei:optID>o</ei:optID><ei:venID>v</ei:venID></oadr:oadrCancelOpt>'
+              b'<oadr:oadrSignedObject><oadr:oadrRequestReregistration ei:schemaVersion="2.0b">'
+              b'<ei:venID>v</ei:venID></oadr:oadrRequestReregistration>'
               b'</oadr:oadrSignedObject></oadr:oadrPayload>')
     with pytest.raises(XmlRejected) as refused:
         from_xml(cancel)
     assert refused.value.code == "unknown-message"
-    assert refused.value.field.endswith("oadr:oadrCancelOpt")
+    assert refused.value.field.endswith("oadr:oadrRequestReregistration")
     with pytest.raises(XmlRejected) as refused:
         from_xml(b"<html><body/></html>")
     assert refused.value.code == "unknown-message"
