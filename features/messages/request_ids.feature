@@ -13,6 +13,7 @@ Feature: Messages - answers name the request they answer
     And the VEN requests its events
     And the VEN opts in to the events it was sent
     And the VEN opts out of event "DR-1" with a separate opt
+    And the VEN cancels its separate opt
     And the VEN registers a usage report for meter "meter-A"
     And the VEN cancels its registration
     Then every answer names the request it answers

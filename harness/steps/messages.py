@@ -109,6 +109,11 @@ def _(sut, event_id: str):
     vtn_of(sut).ven.opt(event_id, "optOut", _stamp())
 
 
+@when("the VEN cancels its separate opt")
+def _(sut):
+    vtn_of(sut).ven.cancel_opt()
+
+
 @when(parsers.parse('the VEN registers a usage report for meter "{meter}"'))
 def _(sut, meter: str):
     vtn_of(sut).ven.register_reports(meter, _stamp())

@@ -257,6 +257,15 @@ class OpenAdrVen:
             market_context=event.market_context, event_id=event_id,
             modification_number=event.modification_number))
 
+    def cancel_opt(self, opt_id: str | None = None) -> Exchange:
+        """``oadrCancelOpt`` of ``opt_id``, by default the VEN's last ``oadrCreateOpt``."""
+        if opt_id is None:
+            sent = [x.sent for x in self.exchanges if isinstance(x.sent, oc.CreateOpt)]
+            if not sent:
+                raise HarnessError("the VEN created no opt to cancel", code="no-opt", field="opt_id")
+            opt_id = sent[-1].opt_id
+        return self.send("EiOpt", oc.CancelOpt(self.new_id(), opt_id, self._need_ven_id()))
+
     def register_reports(self, meter_id: str, now: datetime) -> Exchange:
         """``oadrRegisterReport``: one telemetry usage report of the meter's energy (kWh)."""
         report = oc.Report("harness-usage", now, report_name="METADATA_TELEMETRY_USAGE", descriptions=(

@@ -34,6 +34,7 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dr_opts": ("opt_key", ("event_id", "ven_id")),
     "dr_report_registrations": ("report_key", ("ven_id",)),
     "dr_report_log": ("log_id", ("ven_id",)),
+    "dr_outbox": ("outbox_id", ("ven_id",)),
 }
 
 
