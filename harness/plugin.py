@@ -147,8 +147,11 @@ class HarnessPlugin:
             verdict = "not-applicable" if "not-applicable" in reason else "not-tested"
             message = reason.removeprefix("Skipped: ")
         elif report.failed and call.excinfo is not None and call.excinfo.errisinstance(SUTLacksFeature):
-            # the SUT lacks what the scenario needs (harness.errors.SUTLacksFeature): not a finding
+            # the SUT lacks what the scenario needs (harness.errors.SUTLacksFeature): not a finding,
+            # so pytest (and JUnit) show it skipped with the reason, not failed
             verdict, message = "not-applicable", str(call.excinfo.value)
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, message)
         elif report.failed:
             excinfo = call.excinfo
             is_finding = call.when == "call" and excinfo is not None and excinfo.errisinstance(
