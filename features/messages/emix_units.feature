@@ -12,3 +12,11 @@ Feature: Messages - prices state their currency, units suit the signal
     And the VEN requests its events
     Then the VEN was sent price event "PRICE-1" in "EUR" as "currencyPerKWh"
     And every signal's units and currency are consistent
+
+  Scenario: A demand charge is quoted per kW
+    Given the market time is 2026-06-01T08:00:00+00:00
+    When the VEN "ven-harness" registers with the VTN
+    And the VTN publishes price event "CHARGE-1" for VEN "ven-harness" starting 2026-06-01T17:00:00+00:00 with DEMAND_CHARGE prices 12.5 in EUR over 3600 s intervals
+    And the VEN requests its events
+    Then every signal's units and currency are consistent
+    And the VEN was sent price event "CHARGE-1" in "EUR" as "currencyPerKW"

@@ -7,7 +7,10 @@ Findings about openleadr 0.5.x this run documents (see the README, "OpenADR inte
 - its ``oadrResponse`` to an ``oadrCreatedEvent`` carries an empty ``pyld:requestID`` instead of
   the request's (schema-valid, but the answer cannot be tied to the request);
 - it serves no ``EiOpt`` endpoint (an ``oadrCreateOpt`` gets HTTP 404);
-- it has no call to modify a published event, so modification scenarios are not-applicable.
+- it has no call to modify a published event, so modification scenarios are not-applicable;
+- a demand charge it is given in currencyPerKW goes out as ``oadr:customUnit``: its own table of
+  unit namespaces (``openleadr.enums._MEASUREMENT_NAMESPACES``) spells the key ``currencyPerWK``,
+  so the name is not found and the unit falls back to a custom one; energy prices per kWh are fine.
 """
 from __future__ import annotations
 
@@ -29,10 +32,15 @@ def test_messaging_profile_against_openleadrs_vtn(harness_cli):
     verdicts = {rid: v for rid, v in run.verdicts().items() if rid in MSG}
     assert verdicts == {"MSG-SCHEMA-VALID": "pass", "MSG-EVENT-INTERVALS": "pass",
                         "MSG-MODIFICATION-NUMBER": "pass", "MSG-REQUEST-ID-ECHO": "fail",
-                        "MSG-EMIX-UNITS": "pass"}
+                        "MSG-EMIX-UNITS": "fail"}
     scenarios = {r["id"]: r["scenarios"] for r in record["requirements"] if r["id"] in MSG}
     [echo] = scenarios["MSG-REQUEST-ID-ECHO"]
     assert "id-not-echoed" in echo["message"] and "oadrResponse" in echo["message"], echo["message"]
+    units = {s["name"]: s for s in scenarios["MSG-EMIX-UNITS"]}
+    assert units["Two price events in one distribution, quoted in one currency"]["outcome"] == "pass"
+    charge = units["A demand charge is quoted per kW"]
+    assert charge["outcome"] == "fail" and "unit-not-for-signal" in charge["message"]
+    assert "oadr:customUnit" in charge["message"]
     lacking = [s for rid in ("MSG-EVENT-INTERVALS", "MSG-MODIFICATION-NUMBER") for s in scenarios[rid]
                if s["outcome"] == "not-applicable"]
     assert len(lacking) == 2 and all("modify a published event" in s["message"] for s in lacking)
