@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from lxml import etree
@@ -64,9 +65,24 @@ class Finding:
                 "actual": self.actual, "message": self.message}
 
 
+@lru_cache(maxsize=None)
+def _compiled(path: str) -> etree.XPath:
+    return etree.XPath(path, namespaces=_P)  # compiled once: the VEN judges every answer
+
+
+def _all(node: etree._Element, path: str) -> list:
+    return _compiled(path)(node)
+
+
 def _one(node: etree._Element, path: str) -> etree._Element | None:
-    found = node.xpath(path, namespaces=_P)
+    if "[" not in path:
+        return node.find(path, _P)  # ElementPath: cheaper than XPath for a plain child path
+    found = _compiled(path)(node)
     return found[0] if found else None
+
+
+# The same few durations (PT15M, PT1H) recur in every interval: read each spelling once.
+_duration = lru_cache(maxsize=4096)(parse_duration)
 
 
 def _text(node: etree._Element, path: str) -> str | None:
@@ -80,8 +96,7 @@ def _payload(root: etree._Element) -> etree._Element | None:
 
 def events_of(root: etree._Element) -> list[etree._Element]:
     """The ``ei:eiEvent`` elements of an ``oadrDistributeEvent`` document (none otherwise)."""
-    return root.xpath("oadr:oadrSignedObject/oadr:oadrDistributeEvent/oadr:oadrEvent/ei:eiEvent",
-                      namespaces=_P)
+    return _all(root, "oadr:oadrSignedObject/oadr:oadrDistributeEvent/oadr:oadrEvent/ei:eiEvent")
 
 
 # -- event intervals ---------------------------------------------------------------------------
@@ -103,11 +118,11 @@ def event_interval_findings(root: etree._Element) -> list[Finding]:
         props = "ei:eiActivePeriod/xcal:properties/"
         dtstart = _when(event, props + "xcal:dtstart/xcal:date-time", parse_datetime, findings,
                         "an xs:dateTime")
-        span = _when(event, props + "xcal:duration/xcal:duration", parse_duration, findings,
+        span = _when(event, props + "xcal:duration/xcal:duration", _duration, findings,
                      "an xs:duration")
         if dtstart is None or span is None:
             continue
-        for signal in event.xpath("ei:eiEventSignals/ei:eiEventSignal", namespaces=_P):
+        for signal in _all(event, "ei:eiEventSignals/ei:eiEventSignal"):
             findings += _signal_findings(signal, dtstart, span)
     return findings
 
@@ -115,9 +130,9 @@ def event_interval_findings(root: etree._Element) -> list[Finding]:
 def _signal_findings(signal: etree._Element, dtstart: datetime, span: timedelta) -> list[Finding]:
     findings: list[Finding] = []
     offset = timedelta(0)
-    for interval in signal.xpath("strm:intervals/ei:interval", namespaces=_P):
+    for interval in _all(signal, "strm:intervals/ei:interval"):
         own = _when(interval, "xcal:dtstart/xcal:date-time", parse_datetime, findings, "an xs:dateTime")
-        length = _when(interval, "xcal:duration/xcal:duration", parse_duration, findings, "an xs:duration")
+        length = _when(interval, "xcal:duration/xcal:duration", _duration, findings, "an xs:duration")
         if own is not None and own - dtstart != offset:
             where = xpath_of(_one(interval, "xcal:dtstart/xcal:date-time"))
             kind = "interval-gap" if own - dtstart > offset else "interval-overlap"
@@ -166,13 +181,13 @@ class EventVersions:
             if event_id is None or number_text is None or not number_text.isdigit():
                 continue  # the schema check reports it
             number = int(number_text)
-            where = xpath_of(_one(event, "ei:eventDescriptor/ei:modificationNumber"))
             content, cancelled = _fingerprint(event)
             before = self.seen.get(event_id)
             self.seen[event_id] = (number, content, cancelled)
             if before is None:
                 continue
             old_number, old_content, was_cancelled = before
+            where = xpath_of(_one(event, "ei:eventDescriptor/ei:modificationNumber"))
             changed = content != old_content or cancelled != was_cancelled
             if number < old_number:
                 findings.append(Finding("modification-decreased", where, f">= {old_number}", number,
@@ -253,12 +268,12 @@ def echo_findings(sent: etree._Element, answer: etree._Element) -> list[Finding]
 
 def _report_request_findings(register: etree._Element, registered: etree._Element) -> list[Finding]:
     offered: dict[str, set[str]] = {}
-    for report in register.xpath("oadr:oadrReport", namespaces=_P):
+    for report in _all(register, "oadr:oadrReport"):
         specifier = _text(report, "ei:reportSpecifierID")
         offered[specifier] = {r.text.strip() for r in report.xpath(
             "oadr:oadrReportDescription/ei:rID", namespaces=_P) if r.text}
     findings = []
-    for request in registered.xpath("oadr:oadrReportRequest", namespaces=_P):
+    for request in _all(registered, "oadr:oadrReportRequest"):
         specifier_node = _one(request, "ei:reportSpecifier/ei:reportSpecifierID")
         specifier = None if specifier_node is None else (specifier_node.text or "").strip()
         if specifier not in offered:
@@ -266,7 +281,7 @@ def _report_request_findings(register: etree._Element, registered: etree._Elemen
                                     sorted(offered), specifier,
                                     f"the VTN requests report {specifier!r}, which the VEN never registered"))
             continue
-        for r_id in request.xpath("ei:reportSpecifier/ei:specifierPayload/ei:rID", namespaces=_P):
+        for r_id in _all(request, "ei:reportSpecifier/ei:specifierPayload/ei:rID"):
             if (r_id.text or "").strip() not in offered[specifier]:
                 findings.append(Finding("unknown-rid", xpath_of(r_id), sorted(offered[specifier]),
                                         r_id.text, f"rID {r_id.text!r} is not in report {specifier!r}"))
@@ -288,18 +303,17 @@ def unit_findings(root: etree._Element) -> list[Finding]:
     findings: list[Finding] = []
     currencies: dict[str, str] = {}
     for event in events_of(root):
-        for signal in event.xpath("ei:eiEventSignals/ei:eiEventSignal", namespaces=_P):
+        for signal in _all(event, "ei:eiEventSignals/ei:eiEventSignal"):
             name, kind = _text(signal, "ei:signalName"), _text(signal, "ei:signalType")
             unit = _unit(signal)
             unit_kind = None if unit is None else etree.QName(unit).localname
-            where = xpath_of(signal) if unit is None else xpath_of(unit)
             if kind in PRICE_TYPES and unit_kind not in CURRENCY_UNITS:
-                findings.append(Finding("price-without-currency", where, "a currency unit",
+                findings.append(Finding("price-without-currency", xpath_of(signal if unit is None else unit), "a currency unit",
                                         unit_kind, f"a {name} signal of type {kind} states an amount of "
                                         "money, but carries no currency unit"))
             allowed = UNITS_BY_SIGNAL.get(name or "")
             if allowed and unit_kind is not None and unit_kind not in allowed:
-                findings.append(Finding("unit-not-for-signal", where, allowed, unit_kind,
+                findings.append(Finding("unit-not-for-signal", xpath_of(signal if unit is None else unit), allowed, unit_kind,
                                         f"a {name} signal is quoted in {', '.join(allowed)}, not {unit_kind}"))
             if unit_kind in CURRENCY_UNITS:
                 findings += _currency_findings(unit, unit_kind, currencies)
