@@ -30,6 +30,8 @@ examples:
   harness run --sut mypkg.adapter:make_sut --report-dir out/vendor-x
   harness run --sut http://127.0.0.1:8080       # a platform speaking the HTTP binding, e.g.
                                                 #   `harness serve --test-mode --port 8080 &`
+  harness run --profile messages --sut openadr+http://127.0.0.1:8080/OpenADR2/Simple/2.0b
+                                                # any OpenADR 2.0b VTN, the harness as its VEN
   harness run -k "expired" -- -x                # extra pytest options after --
 
 A vendor platform plugs in as a Python factory: `--sut package.module:factory`, where

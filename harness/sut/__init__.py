@@ -8,7 +8,9 @@ a broken SUT or transport raises `SUTError` (verdict ``error``, not ``fail``).
 
 `load_sut(spec)` resolves ``--sut``: ``reference`` for the bundled broker in-process, or
 ``package.module:factory`` naming a callable importable from PYTHONPATH that returns a MarketSUT,
-or ``http://host:port`` for a platform exposing the HTTP binding (`harness.sut.http`).
+or ``http://host:port`` for a platform exposing the HTTP binding (`harness.sut.http`), or
+``openadr+http://host:port/OpenADR2/Simple/2.0b`` for an OpenADR 2.0b VTN known by its URL only
+(`harness.sut.url_vtn`: the harness as its VEN, messaging profile).
 """
 from __future__ import annotations
 
@@ -99,6 +101,9 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     if spec == "reference":
         from .reference import ReferenceSUT
         return ReferenceSUT(workdir=workdir)
+    if spec.startswith(("openadr+http://", "openadr+https://")):  # a VTN known by its URL only
+        from .url_vtn import UrlVtnSUT
+        return UrlVtnSUT(spec, workdir=workdir)
     if spec.startswith(("http://", "https://")):
         from ..errors import SUTError
         from .http import HttpSUT

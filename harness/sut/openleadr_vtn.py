@@ -28,6 +28,7 @@ import io
 import logging
 import socket
 import threading
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
@@ -81,8 +82,10 @@ class OpenleadrVtnSUT:
         port = _free_port()
 
         async def start():
-            server = OpenADRServer(vtn_id=VTN_ID, http_host="127.0.0.1", http_port=port,
-                                   requested_poll_freq=timedelta(seconds=10), show_fingerprint=False)
+            with warnings.catch_warnings():  # aiohttp's advice on app keys, about openleadr's code
+                warnings.simplefilter("ignore")
+                server = OpenADRServer(vtn_id=VTN_ID, http_host="127.0.0.1", http_port=port,
+                                       requested_poll_freq=timedelta(seconds=10), show_fingerprint=False)
             server.add_handler("on_create_party_registration", self._on_registration)
             server.add_handler("on_register_report", self._on_register_report)
             server.add_handler("on_cancel_party_registration", self._on_cancel_registration)
