@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY|URL",
                      help="the system under test: 'reference' (bundled broker, in-process, default), "
                           "a factory importable from PYTHONPATH, or the http:// URL of a platform "
-                          "exposing the HTTP binding")
+                          "exposing the HTTP binding, or openadr+http://HOST:PORT/OpenADR2/Simple/2.0b "
+                          "for an OpenADR 2.0b VTN the harness tests as its VEN")
     run.add_argument("--profile", default="all", metavar="NAME",
                      help="requirements the conformance claim covers; others are reported not-applicable "
                           "(default: all; see `harness requirements --profiles`)")
