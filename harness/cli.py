@@ -31,6 +31,8 @@ examples:
   harness run --sut mypkg.adapter:make_sut --report-dir out/vendor-x
   harness run --sut http://127.0.0.1:8080       # a platform speaking the HTTP binding, e.g.
                                                 #   `harness serve --test-mode --port 8080 &`
+  harness run --profile messages --sut openadr+http://127.0.0.1:8080/OpenADR2/Simple/2.0b
+                                                # any OpenADR 2.0b VTN, the harness as its VEN
   harness run -k "expired" -- -x                # extra pytest options after --
 
 A vendor platform plugs in as a Python factory: `--sut package.module:factory`, where
@@ -69,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY|URL",
                      help="the system under test: 'reference' (bundled broker, in-process, default), "
                           "a factory importable from PYTHONPATH, or the http:// URL of a platform "
-                          "exposing the HTTP binding")
+                          "exposing the HTTP binding, or openadr+http://HOST:PORT/OpenADR2/Simple/2.0b "
+                          "for an OpenADR 2.0b VTN the harness tests as its VEN")
     run.add_argument("--profile", default="all", metavar="NAME|FILE",
                      help="requirements the conformance claim covers; others are reported not-applicable "
                           "(default: all; see `harness requirements --profiles`), or a SUT's own declaration "

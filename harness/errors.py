@@ -30,3 +30,19 @@ class HarnessError(_Finding):
 
 class SUTError(HarnessError):
     """The SUT's adapter or transport failed (crash, 5xx, timeout): not a conformance finding."""
+
+
+class SUTLacksFeature(Exception):
+    """The SUT does not offer what a scenario needs (e.g. an OpenADR VTN, or a way to modify a
+    published event): the scenario is ``not-applicable`` with this reason, neither a finding
+    nor an error. Adapters raise it only for a capability the SUT really lacks, never to hide
+    a failure.
+
+    Args:
+        reason: what is missing, in a sentence a report reader understands.
+        feature: a short name for it (``event-modification``).
+    """
+
+    def __init__(self, reason: str, *, feature: str):
+        self.feature = feature
+        super().__init__(f"not-applicable: {reason} [{feature}]")

@@ -18,7 +18,7 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from . import __version__, catalog
-from .errors import ConformanceViolation, HarnessError
+from .errors import ConformanceViolation, HarnessError, SUTLacksFeature
 from .measurements import ScenarioEvidence
 from .reports import write_all
 from .sut import load_sut
@@ -146,6 +146,12 @@ class HarnessPlugin:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             verdict = "not-applicable" if "not-applicable" in reason else "not-tested"
             message = reason.removeprefix("Skipped: ")
+        elif report.failed and call.excinfo is not None and call.excinfo.errisinstance(SUTLacksFeature):
+            # the SUT lacks what the scenario needs (harness.errors.SUTLacksFeature): not a finding,
+            # so pytest (and JUnit) show it skipped with the reason, not failed
+            verdict, message = "not-applicable", str(call.excinfo.value)
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, message)
         elif report.failed:
             excinfo = call.excinfo
             is_finding = call.when == "call" and excinfo is not None and excinfo.errisinstance(

@@ -4,8 +4,11 @@
 Rules, in order of precedence for a requirement inside the profile:
 1. any of its scenarios ``fail``  -> ``fail``;
 2. otherwise any ``error``        -> ``error``;
-3. otherwise any scenario not run (deselected, or none encoded) -> ``not-tested``;
-4. otherwise (at least one ran, all passed) -> ``pass``.
+3. otherwise, when every scenario is ``not-applicable`` (the SUT lacks what they need) ->
+   ``not-applicable`` (a required one still keeps the SUT from being conformant); scenarios
+   that are not-applicable beside others are set aside (they stay listed with their reason);
+4. otherwise any scenario not run (deselected, or none encoded) -> ``not-tested``;
+5. otherwise (at least one ran, all passed) -> ``pass``.
 A requirement outside the profile is ``not-applicable``. The SUT is conformant for the profile
 when every ``required`` requirement in it that has scenarios passes; requirements with no
 scenarios yet are listed in ``summary.not_encoded`` and do not count either way.
@@ -48,7 +51,12 @@ def requirement_verdict(outcomes: Sequence[str], in_profile: bool) -> str:
         return "fail"
     if "error" in outcomes:
         return "error"
-    if not outcomes or any(o in ("not-tested", "not-applicable") for o in outcomes):
+    # Inside the profile a scenario is not-applicable only when the SUT lacks what it needs
+    # (harness.errors.SUTLacksFeature); it neither passes nor blocks the requirement.
+    if outcomes and all(o == "not-applicable" for o in outcomes):
+        return "not-applicable"
+    outcomes = [o for o in outcomes if o != "not-applicable"]
+    if not outcomes or "not-tested" in outcomes:
         return "not-tested"
     return "pass"
 

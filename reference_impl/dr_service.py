@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from .core import dr_events as dr
+from .core import dr_outbox as ob
 from .core.dr_reports import (DEFAULT_GRANULARITY, ReportData, ReportRegistration, locate, plan_requests,
                               readings_from_update)
 from .core.errors import FieldError, MarketError, NotFound, Rejected
@@ -232,3 +233,73 @@ class DemandResponseMixin:
 
     def dr_report_log(self, ven_id: str) -> list[dict]:
         return self.repo.find("dr_report_log", ven_id=ven_id)
+
+    # -- what the VTN asks on its own initiative (core.dr_outbox) --------------------------------
+    def _registrations_of(self, ven_id: str) -> dict[str, dict]:
+        return {r["report_specifier_id"]: r for r in self.repo.find("dr_report_registrations", ven_id=ven_id)}
+
+    def _queue(self, ven_id: str, kind: str, registration: Mapping, **fields) -> dict:
+        outbox_id = f"OUT-{len(self.repo.find('dr_outbox')) + 1}"
+        entry = ob.OutboundRequest(outbox_id=outbox_id, ven_id=ven_id, kind=kind,
+                                   report_request_id=registration["report_request_id"],
+                                   report_specifier_id=registration["report_specifier_id"],
+                                   created_at=self.clock.now(), **fields)
+        self.repo.put("dr_outbox", entry.to_record())
+        return entry.to_record()
+
+    def request_ven_report(self, ven_id: str, report_specifier_id: str, report_back_duration_s: int = 0) -> dict:
+        """Queue an ``oadrCreateReport`` re-requesting a report the VEN registered.
+
+        Raises:
+            NotFound: ``unknown-ven``; ``unknown-report`` (not registered, or nothing requested of it).
+        """
+        with self.repo.transaction():
+            self._ven(ven_id)
+            registration = ob.requested(self._registrations_of(ven_id), report_specifier_id=report_specifier_id)
+            return self._queue(ven_id, "create-report", registration, r_ids=tuple(registration["requested_r_ids"]),
+                               granularity_s=registration["granularity_s"],
+                               report_back_duration_s=report_back_duration_s)
+
+    def cancel_ven_report(self, ven_id: str, report_request_id: str, report_to_follow: bool = False) -> dict:
+        """Queue an ``oadrCancelReport`` for a report request the VTN made of the VEN."""
+        with self.repo.transaction():
+            self._ven(ven_id)
+            registration = ob.requested(self._registrations_of(ven_id), report_request_id=report_request_id)
+            return self._queue(ven_id, "cancel-report", registration, report_to_follow=report_to_follow)
+
+    def next_outbound(self, ven_id: str) -> dict | None:
+        """The VEN's oldest queued request, now marked delivered; None when there is none."""
+        with self.repo.transaction():
+            self._ven(ven_id)
+            queued = [ob.OutboundRequest.from_record(r) for r in self.repo.find("dr_outbox", ven_id=ven_id)
+                      if r["state"] == "queued"]
+            if not queued:
+                return None
+            entry = min(queued, key=lambda e: (e.created_at, int(e.outbox_id.split("-")[1]))).move("deliver")
+            self.repo.put("dr_outbox", entry.to_record())
+        return entry.to_record()
+
+    def acknowledge_outbound(self, ven_id: str, kind: str, code: str) -> dict | None:
+        """The VEN's answer to the delivered request of ``kind`` (oldest first); None if none waits."""
+        with self.repo.transaction():
+            self._ven(ven_id)
+            delivered = [ob.OutboundRequest.from_record(r) for r in self.repo.find("dr_outbox", ven_id=ven_id)
+                         if r["state"] == "delivered" and r["kind"] == kind]
+            if not delivered:
+                return None
+            entry = delivered[0].move("acknowledge" if code == "200" else "refuse", code)
+            self.repo.put("dr_outbox", entry.to_record())
+        return entry.to_record()
+
+    def outbox(self, ven_id: str) -> list[dict]:
+        return self.repo.find("dr_outbox", ven_id=ven_id)
+
+    def cancel_opt(self, ven_id: str, opt_id: str) -> dict:
+        """``oadrCancelOpt``: the VEN's opt ``opt_id`` goes back to pending (core.dr_outbox.cancel_opt)."""
+        now = self.clock.now()
+        with self.repo.transaction():
+            self._ven(ven_id)
+            found = [r for r in self.repo.find("dr_opts", ven_id=ven_id) if r.get("opt_id") == opt_id]
+            opt = ob.cancel_opt(dr.OptResponse.from_record(found[0]) if found else None, opt_id, now)
+            self.repo.put("dr_opts", opt.to_record())
+        return opt.to_record()

@@ -4,7 +4,7 @@ This module owns the ``oadrPayload`` / ``oadrSignedObject`` envelope, the dispat
 message classes and XML payload elements, and the registration (``oadrCreatePartyRegistration``,
 ``oadrCreatedPartyRegistration``), opt (``oadrCreateOpt``, ``oadrCreatedOpt``) and poll
 (``oadrPoll``, ``oadrResponse``) messages. Event and report messages live in `oadr_events` and
-`oadr_reports`, the pull exchange's queries and acknowledgements (``oadrQueryRegistration``,
+`oadr_reports`, cancellations of opts and reports in `oadr_cancel`, the pull exchange's queries and acknowledgements (``oadrQueryRegistration``,
 ``oadrRequestEvent``, ``oadrCreatedReport``, ``oadrUpdatedReport``, ...) in `oadr_requests`;
 every message class is re-exported here, so callers import this module only.
 
@@ -16,7 +16,7 @@ Rules:
   `SchemaViolation` with xmlschema's path and reason for each violation.
 - Input is parsed only by `parse_xml` (size, DOCTYPE and depth limits apply).
 - A document whose root is not ``oadr:oadrPayload``, or whose payload this codec does not model
-  (e.g. ``oadrCancelOpt``), is refused with ``unknown-message``; in the second case the
+  (e.g. ``oadrRequestReregistration``), is refused with ``unknown-message``; in the second case the
   document is schema-valid and the refusal is an `UnknownMessage` (a subclass), so a VTN can
   answer it with an OpenADR error code instead of an HTTP one.
 - An XML signature (``ds:Signature``) is not verified and is not kept; this codec decodes the
@@ -34,19 +34,20 @@ from lxml import etree
 
 from .oadr_common import (NS, OPT_REASONS, OPT_TYPES, PROFILES, TRANSPORTS, Fields,
                           MessageInvalid, fmt_bool, fmt_datetime, q)
-from .oadr_parts import (MESSAGES, EiResponse, EnergyReal, Period, PowerReal, Reader, Target, add,
+from .oadr_parts import (MESSAGES, Currency, EiResponse, EnergyReal, Period, PowerReal, Reader, Target, add,
                          add_duration, add_message, message, xpath_of)
 from .oadr_events import CreatedEvent, DistributeEvent, Event, EventResponse, Interval, Signal
 from .oadr_reports import (RegisteredReport, RegisterReport, Report, ReportDescription,
                            ReportInterval, ReportPayload, ReportRequest, SamplingRate,
                            SpecifierPayload, UpdateReport)
+from .oadr_cancel import CanceledOpt, CanceledReport, CancelOpt, CancelReport
 from .oadr_requests import (CanceledPartyRegistration, CancelPartyRegistration, CreatedReport,
                             CreateReport, QueryRegistration, RequestEvent, UpdatedReport)
 from .oadr_schema import SchemaError, SchemaViolation, require_valid
 from .xml_safety import XmlRejected, parse_xml
 
 __all__ = [
-    "to_xml", "from_xml", "Message", "XmlRejected", "SchemaViolation", "SchemaError",
+    "to_xml", "from_xml", "decode", "Message", "XmlRejected", "SchemaViolation", "SchemaError",
     "MessageInvalid", "EiResponse", "Target", "Period", "EnergyReal", "PowerReal",
     "CreatePartyRegistration", "CreatedPartyRegistration", "Profile", "CreateOpt", "CreatedOpt",
     "Poll", "Response", "DistributeEvent", "Event", "Signal", "Interval", "CreatedEvent",
@@ -54,7 +55,7 @@ __all__ = [
     "ReportDescription", "ReportInterval", "ReportPayload", "ReportRequest", "SamplingRate",
     "SpecifierPayload", "QueryRegistration", "CancelPartyRegistration",
     "CanceledPartyRegistration", "RequestEvent", "CreateReport", "CreatedReport", "UpdatedReport",
-    "UnknownMessage",
+    "UnknownMessage", "Currency", "CancelOpt", "CanceledOpt", "CancelReport", "CanceledReport",
 ]
 
 
@@ -345,7 +346,8 @@ class Response:
 Message = (CreatePartyRegistration | CreatedPartyRegistration | DistributeEvent | CreatedEvent
            | RegisterReport | RegisteredReport | UpdateReport | CreateOpt | CreatedOpt | Poll
            | Response | QueryRegistration | CancelPartyRegistration | CanceledPartyRegistration
-           | RequestEvent | CreateReport | CreatedReport | UpdatedReport)
+           | RequestEvent | CreateReport | CreatedReport | UpdatedReport | CancelOpt | CanceledOpt
+           | CancelReport | CanceledReport)
 _NSMAP = {prefix: NS[prefix] for prefix in ("oadr", "ei", "pyld", "emix", "xcal", "strm",
                                             "power", "scale")}
 
@@ -410,6 +412,19 @@ def from_xml(data: bytes) -> Message:
         raise XmlRejected("unknown-message", xpath_of(root),
                           f"root element is {root.tag}, not oadr:oadrPayload")
     require_valid(root)
+    return decode(root)
+
+
+def decode(root: etree._Element) -> Message:
+    """Decode an ``oadrPayload`` tree the caller has already parsed with `parse_xml` and found
+    schema-valid (a VEN that records the schema check itself, then decodes).
+
+    Raises:
+        XmlRejected: as `from_xml`, except schema violations, which are not checked here.
+    """
+    if root.tag != q("oadr", "oadrPayload"):
+        raise XmlRejected("unknown-message", xpath_of(root),
+                          f"root element is {root.tag}, not oadr:oadrPayload")
     payload = next(Reader(root).child("oadr:oadrSignedObject").iterchildren(etree.Element))
     name = etree.QName(payload)
     cls = MESSAGES.get(name.localname) if name.namespace == NS["oadr"] else None

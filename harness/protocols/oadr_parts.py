@@ -13,8 +13,12 @@ Rules:
 - xs:token values are whitespace-collapsed when read, as the schema does before checking them.
 - An optional element present but empty reads as absent (openleadr, for one, writes
   ``<oadr:oadrTransportAddress></oadr:oadrTransportAddress>``); required ones must carry text.
-- Only ``power:energyReal`` and ``power:powerReal`` units are modelled; any other
-  ``emix:itemBase`` member is refused as ``unsupported-unit`` rather than dropped.
+- Only ``power:energyReal``, ``power:powerReal`` and the currency units (``oadr:currency``,
+  ``oadr:currencyPerKWh``, ``oadr:currencyPerKW``, ``oadr:currencyPerThm``) are modelled; any
+  other ``emix:itemBase`` member is refused as ``unsupported-unit`` rather than dropped.
+- A currency unit keeps its element name and its ``itemDescription`` apart: the schema lets
+  them disagree (both are free picks from the same four words), and whether they agree is a
+  conformance question (MSG-EMIX-UNITS), not something a decoder should quietly settle.
 """
 from __future__ import annotations
 
@@ -294,15 +298,48 @@ class PowerReal:
         add(attrs, "power:ac", fmt_bool(self.ac))
 
 
-Unit = EnergyReal | PowerReal
-UNIT_TYPES = (EnergyReal, PowerReal)
+CURRENCY_UNITS = ("currency", "currencyPerKWh", "currencyPerKW", "currencyPerThm")
+
+
+@dataclass(frozen=True)
+class Currency:
+    """``oadr:currency`` / ``currencyPerKWh`` / ``currencyPerKW`` / ``currencyPerThm``: an
+    amount of money, or a price per unit of energy or power (OpenADR 2.0b, EMIX itemBase
+    substitutes). ``code`` is the ISO 4217 alphabetic code the schema enumerates (``EUR``);
+    ``description`` is the ``itemDescription`` as sent, normally equal to ``kind``."""
+
+    kind: str = "currencyPerKWh"
+    code: str = "EUR"
+    scale: str = "none"
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        f = Fields(self)
+        f.token("kind", CURRENCY_UNITS)
+        f.text("code")
+        if not (len(self.code) == 3 and self.code.isalpha() and self.code.isupper()):
+            f.fail("code", f"expected an ISO 4217 alphabetic code such as EUR, got {self.code!r}")
+        f.token("scale", SI_SCALES)
+        if self.description is None:
+            object.__setattr__(self, "description", self.kind)
+        f.token("description", CURRENCY_UNITS)
+
+    def _build(self, parent: etree._Element) -> None:
+        node = add(parent, f"oadr:{self.kind}")
+        add(node, "oadr:itemDescription", self.description)
+        add(node, "oadr:itemUnits", self.code)
+        add(node, "scale:siScaleCode", self.scale)
+
+
+Unit = EnergyReal | PowerReal | Currency
+UNIT_TYPES = (EnergyReal, PowerReal, Currency)
 
 
 def read_unit(parent: etree._Element) -> Unit | None:
     """The emix:itemBase member below ``parent`` that this codec models, if any.
 
     Raises:
-        XmlRejected: ``unsupported-unit`` for another itemBase substitute (currency, voltage...).
+        XmlRejected: ``unsupported-unit`` for another itemBase substitute (voltage, temperature...).
     """
     for node in parent.iterchildren(etree.Element):  # elements only, not comments
         name = etree.QName(node)
@@ -314,6 +351,10 @@ def read_unit(parent: etree._Element) -> Unit | None:
                           hertz=r.text("power:powerAttributes/power:hertz").strip(),
                           voltage=r.text("power:powerAttributes/power:voltage").strip(),
                           ac=r.boolean("power:powerAttributes/power:ac"))
+        if name.namespace == NS["oadr"] and name.localname in CURRENCY_UNITS:
+            return r.make(Currency, kind=name.localname, code=r.token("oadr:itemUnits"),
+                          scale=r.token("scale:siScaleCode"),
+                          description=r.token("oadr:itemDescription"))
         if _is_item_base(node):
             raise XmlRejected("unsupported-unit", xpath_of(node),
                               f"unit {name.localname} is valid OpenADR but not modelled by this codec")

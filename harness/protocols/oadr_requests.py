@@ -11,8 +11,8 @@ wraps them in the envelope.
 Rules (beyond the schema, which every message is also checked against, both ways):
 
 - Field order follows the XSD sequences (oadr_20b.xsd, oadr_pyld_20b.xsd).
-- ``oadrUpdatedReport`` may carry an ``oadrCancelReport``; this codec does not model it, so a
-  document that has one is refused (``unsupported-content``) rather than read without it.
+- ``oadrUpdatedReport`` may carry an ``oadrCancelReport`` (a VTN stopping a report in the same
+  answer); it is kept as `UpdatedReport.cancel_report`.
 - ``oadrRequestEvent``'s optional ``replyLimit`` is an xs:unsignedInt; ``0`` is allowed by the
   schema and kept as given.
 """
@@ -23,10 +23,10 @@ from typing import ClassVar
 
 from lxml import etree
 
+from .oadr_cancel import CancelReport
 from .oadr_common import Fields
 from .oadr_parts import EiResponse, Reader, add, add_message, message, xpath_of
 from .oadr_reports import ReportRequest
-from .xml_safety import XmlRejected
 
 
 @message
@@ -220,15 +220,19 @@ class UpdatedReport:
     ELEMENT: ClassVar[str] = "oadrUpdatedReport"
     response: EiResponse
     ven_id: str | None = None
+    cancel_report: CancelReport | None = None
 
     def __post_init__(self) -> None:
         f = Fields(self)
         f.instance("response", EiResponse)
         f.text("ven_id", optional=True)
+        f.instance("cancel_report", CancelReport, optional=True)
 
     def _build(self, signed_object: etree._Element) -> None:
         node = add_message(signed_object, self.ELEMENT)
         self.response._build(node)
+        if self.cancel_report is not None:
+            self.cancel_report._build(node)
         if self.ven_id is not None:
             add(node, "ei:venID", self.ven_id)
 
@@ -236,9 +240,6 @@ class UpdatedReport:
     def _read(cls, element: etree._Element) -> UpdatedReport:
         r = Reader(element)
         cancel = r.child("oadr:oadrCancelReport", optional=True)
-        if cancel is not None:
-            raise XmlRejected("unsupported-content", xpath_of(cancel),
-                              "oadrCancelReport inside oadrUpdatedReport is valid OpenADR but not "
-                              "modelled by this codec")
         return r.make(cls, response=EiResponse._read(r.child("ei:eiResponse")),
-                      ven_id=r.text("ei:venID", optional=True))
+                      ven_id=r.text("ei:venID", optional=True),
+                      cancel_report=None if cancel is None else CancelReport._read(cancel))

@@ -6,3 +6,4 @@ from harness.steps.market import *  # noqa: F401,F403
 from harness.steps.sites import *  # noqa: F401,F403
 from harness.steps.aggregator import *  # noqa: F401,F403
 from harness.steps.balancing import *  # noqa: F401,F403
+from harness.steps.messages import *  # noqa: F401,F403

@@ -8,7 +8,9 @@ a broken SUT or transport raises `SUTError` (verdict ``error``, not ``fail``).
 
 `load_sut(spec)` resolves ``--sut``: ``reference`` for the bundled broker in-process, or
 ``package.module:factory`` naming a callable importable from PYTHONPATH that returns a MarketSUT,
-or ``http://host:port`` for a platform exposing the HTTP binding (`harness.sut.http`).
+or ``http://host:port`` for a platform exposing the HTTP binding (`harness.sut.http`), or
+``openadr+http://host:port/OpenADR2/Simple/2.0b`` for an OpenADR 2.0b VTN known by its URL only
+(`harness.sut.url_vtn`: the harness as its VEN, messaging profile).
 """
 from __future__ import annotations
 
@@ -99,6 +101,9 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     if spec == "reference":
         from .reference import ReferenceSUT
         return ReferenceSUT(workdir=workdir)
+    if spec.startswith(("openadr+http://", "openadr+https://")):  # a VTN known by its URL only
+        from .url_vtn import UrlVtnSUT
+        return UrlVtnSUT(spec, workdir=workdir)
     if spec.startswith(("http://", "https://")):
         from ..errors import SUTError
         from .http import HttpSUT
@@ -128,7 +133,9 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     except Exception as exc:
         raise HarnessError(f"SUT factory {spec!r} failed: {type(exc).__name__}: {exc}",
                            code="sut-start-failed", field="--sut", actual=spec) from exc
-    if not isinstance(sut, MarketSUT):
-        raise HarnessError(f"{spec} returned {type(sut).__name__}, which does not implement MarketSUT",
+    from .vtn import DemandResponseVTN  # a VTN-only SUT (e.g. openleadr's) runs the messaging profile
+    if not isinstance(sut, MarketSUT) and not isinstance(sut, DemandResponseVTN):
+        raise HarnessError(f"{spec} returned {type(sut).__name__}, which does not implement MarketSUT "
+                           "(nor harness.sut.vtn.DemandResponseVTN)",
                            code="bad-sut-spec", field="--sut", actual=spec)
     return sut

@@ -34,6 +34,7 @@ from urllib.request import HTTPRedirectHandler, OpenerDirector, ProxyHandler, Re
 from ..errors import HarnessError, SUTError
 from . import Response, SUTDescription
 from .domains import HttpDomainOps
+from .http_vtn import HttpVtnClient
 
 DEFAULT_TIMEOUT_S = 30.0
 _REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected"}
@@ -49,7 +50,7 @@ def _q(identifier: str) -> str:
     return quote(str(identifier), safe="")
 
 
-class HttpSUT(HttpDomainOps):
+class HttpSUT(HttpDomainOps, HttpVtnClient):
     """A MarketSUT reached over the HTTP binding.
 
     Args:
@@ -208,6 +209,7 @@ class HttpSUT(HttpDomainOps):
 
     def reset(self) -> None:
         self._test_route("/test/reset", {})
+        self.reset_ven()  # the harness's VEN forgets its registration (harness.sut.http_vtn)
 
     def set_clock(self, now: datetime) -> None:
         self._test_route("/test/clock", {"now": now.isoformat()})

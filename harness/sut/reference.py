@@ -19,11 +19,12 @@ from reference_impl.core.errors import MarketError
 
 from . import Response, SUTDescription
 from .domains import ReferenceDomainOps
+from .reference_vtn import ReferenceVtnHost
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-class ReferenceSUT(ReferenceDomainOps):
+class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost):
     description = SUTDescription(name="reference broker", adapter="reference", endpoint="in-process")
     broker_class = ReferenceBroker  # tests swap in deliberately faulty brokers
 
@@ -44,12 +45,14 @@ class ReferenceSUT(ReferenceDomainOps):
         self.broker = self.broker_class(self._repo, self.clock)
 
     def close(self) -> None:
+        self.stop_vtn()  # the OpenADR VTN (harness.sut.reference_vtn), if a scenario started it
         if self._repo is not None:
             self._repo.close()
             self._repo = None
 
     def set_clock(self, now: datetime) -> None:
         self.clock.set(now)
+        self.set_vtn_clock(now)
 
     @staticmethod
     def _call(operation: Callable, *args) -> Response:

@@ -13,9 +13,9 @@ it beside the JSON binding (`BrokerHTTPServer.vtn`).
 |---|---|---|
 | EiRegisterParty | oadrQueryRegistration, oadrCreatePartyRegistration, oadrCancelPartyRegistration | oadrCreatedPartyRegistration, oadrCanceledPartyRegistration |
 | EiEvent | oadrRequestEvent, oadrCreatedEvent | oadrDistributeEvent, oadrResponse |
-| EiReport | oadrRegisterReport, oadrUpdateReport, oadrCreatedReport | oadrRegisteredReport (with report requests), oadrUpdatedReport, oadrResponse |
-| EiOpt | oadrCreateOpt | oadrCreatedOpt |
-| OadrPoll | oadrPoll | oadrDistributeEvent if the VEN has an event not yet sent at its current modification number, else oadrResponse 200 |
+| EiReport | oadrRegisterReport, oadrUpdateReport, oadrCreatedReport, oadrCanceledReport, oadrCancelReport | oadrRegisteredReport (with report requests), oadrUpdatedReport, oadrResponse, oadrResponse, oadrCanceledReport (452: this VTN offers no reports) |
+| EiOpt | oadrCreateOpt, oadrCancelOpt | oadrCreatedOpt, oadrCanceledOpt |
+| OadrPoll | oadrPoll | oadrDistributeEvent if the VEN has an event not yet sent at its current modification number; else the oldest request the VTN queued for it (oadrCreateReport, oadrCancelReport; `core.dr_outbox`); else oadrResponse 200 |
 | any | oadrResponse (e.g. openleadr's acknowledgement of a re-registration request) | oadrResponse 200 |
 
 Rules:
@@ -33,7 +33,7 @@ Rules:
   report, rID or meter), 450 out of sequence (an old modification number), 462 target
   mismatch, 451 not allowed (the event's state forbids it), 454 invalid data (other broken
   rules), 459 a message sent to the wrong service, 453 a schema-valid message this VTN does
-  not model (e.g. oadrCancelOpt), answered with oadrResponse.
+  not model (e.g. oadrRequestReregistration), answered with oadrResponse.
 - Broker calls run under the service lock, like every JSON route.
 - The VEN is trusted to be who its venID says: the Simple HTTP profile authenticates VENs by
   TLS client certificates, which this loopback test server does not terminate.
@@ -58,13 +58,13 @@ XML_TYPES = ("application/xml", "text/xml")
 SERVICES: dict[str, tuple[type, ...]] = {
     "EiRegisterParty": (oc.QueryRegistration, oc.CreatePartyRegistration, oc.CancelPartyRegistration),
     "EiEvent": (oc.RequestEvent, oc.CreatedEvent),
-    "EiReport": (oc.RegisterReport, oc.UpdateReport, oc.CreatedReport),
-    "EiOpt": (oc.CreateOpt,),
+    "EiReport": (oc.RegisterReport, oc.UpdateReport, oc.CreatedReport, oc.CanceledReport, oc.CancelReport),
+    "EiOpt": (oc.CreateOpt, oc.CancelOpt),
     "OadrPoll": (oc.Poll,),
 }
 # EI application codes (OpenADR 2.0b; openleadr.enums.STATUS_CODES)
 EI_BY_CODE = {"unknown-ven": "463", "stale-modification": "450", "not-targeted": "462",
-              "unknown-meter": "452"}
+              "unknown-meter": "452", "unknown-opt": "452", "unknown-report": "452"}
 EI_BY_STATUS = {"rejected": "454", "not-found": "452", "conflict": "451"}
 
 
@@ -118,7 +118,8 @@ class Vtn:
             oc.RequestEvent: self._request_event, oc.CreatedEvent: self._created_event,
             oc.RegisterReport: self._register_report, oc.UpdateReport: self._update_report,
             oc.CreatedReport: self._created_report, oc.CreateOpt: self._create_opt,
-            oc.Poll: self._poll,
+            oc.Poll: self._poll, oc.CancelOpt: self._cancel_opt,
+            oc.CanceledReport: self._canceled_report, oc.CancelReport: self._cancel_report,
         }
 
     # -- HTTP ----------------------------------------------------------------------------------
@@ -231,7 +232,8 @@ class Vtn:
         event = DrEvent.from_record(record)
         signal = oc.Signal("SIG-0", tuple(oc.Interval(str(i), iv.duration, iv.value)
                                           for i, iv in enumerate(event.intervals)),
-                           signal_name=event.signal_name, signal_type=event.signal_type)
+                           signal_name=event.signal_name, signal_type=event.signal_type,
+                           unit=None if event.currency is None else oc.Currency(event.currency_unit, event.currency))
         return oc.Event(event.event_id, event.modification_number, event.market_context, event.dtstart,
                         (signal,), created=event.created_at, status=record["status"],
                         target=oc.Target(ven_ids=(ven_id,)), priority=event.priority,
@@ -313,6 +315,7 @@ class Vtn:
         try:
             if m.ven_id is not None:
                 broker._ven(m.ven_id)
+                broker.acknowledge_outbound(m.ven_id, "create-report", m.response.code)
         except MarketError as refusal:
             return oc.Response(_ei(m.response.request_id, refusal), ven_id=m.ven_id)
         return oc.Response(_ei(m.response.request_id), ven_id=m.ven_id)
@@ -324,4 +327,41 @@ class Vtn:
             return oc.Response(_ei("", refusal), ven_id=m.ven_id)
         if pending:
             return self._distribute(broker, "", m.ven_id)
+        queued = broker.next_outbound(m.ven_id)
+        if queued is not None:
+            return self._outbound(queued)
         return oc.Response(_ei(""), ven_id=m.ven_id)
+
+    # -- what the VTN asks on its own initiative (core.dr_outbox) -------------------------------
+    def _outbound(self, queued: dict):
+        if queued["kind"] == "cancel-report":
+            return oc.CancelReport(queued["outbox_id"], (queued["report_request_id"],),
+                                   queued["report_to_follow"], queued["ven_id"])
+        request = oc.ReportRequest(
+            queued["report_request_id"], queued["report_specifier_id"],
+            tuple(oc.SpecifierPayload(r_id) for r_id in queued["r_ids"]),
+            granularity=timedelta(seconds=queued["granularity_s"] or 0),
+            report_back_duration=timedelta(seconds=queued["report_back_duration_s"] or 0))
+        return oc.CreateReport(queued["outbox_id"], (request,), queued["ven_id"])
+
+    def _canceled_report(self, broker, m: oc.CanceledReport):
+        try:
+            _require_ven_id(m.ven_id)
+            broker.acknowledge_outbound(m.ven_id, "cancel-report", m.response.code)
+        except MarketError as refusal:
+            return oc.Response(_ei(m.response.request_id, refusal), ven_id=m.ven_id)
+        return oc.Response(_ei(m.response.request_id), ven_id=m.ven_id)
+
+    def _cancel_report(self, broker, m: oc.CancelReport):
+        # A report is cancelled by the party that requested it; this VTN requests reports of
+        # VENs and offers none of its own, so there is nothing a VEN can cancel here.
+        refusal = NotFound(FieldError("unknown-report", "/report_request_ids",
+                                      "this VTN offers no reports; it has no report request of yours"))
+        return oc.CanceledReport(_ei(m.request_id, refusal), (), m.ven_id)
+
+    def _cancel_opt(self, broker, m: oc.CancelOpt):
+        try:
+            broker.cancel_opt(m.ven_id, m.opt_id)
+        except MarketError as refusal:
+            return oc.CanceledOpt(_ei(m.request_id, refusal), m.opt_id)
+        return oc.CanceledOpt(_ei(m.request_id), m.opt_id)

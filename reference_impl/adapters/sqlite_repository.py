@@ -45,6 +45,7 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "enrolments": ("enrolment_id", ("aggregator_id",)),
     "resource_groups": ("group_id", ("aggregator_id",)),
     "market_events": ("event_id", ("group_id",)),
+    "dr_outbox": ("outbox_id", ("ven_id",)),
 }
 
 

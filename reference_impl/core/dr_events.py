@@ -17,6 +17,9 @@ Rules:
   targets (VEN IDs and/or VEN names; at least one). OpenADR 2.0b profile, conformance rule 9:
   a SIMPLE signal's values are the levels 0-3. ``modification_number`` starts at 0 and grows
   by one on every change the VTN makes, cancellation included (EI event model).
+- A price signal (type ``price`` or ``priceRelative``) states money, so it names its currency
+  (ISO 4217, e.g. ``EUR``); the VTN sends it as the EMIX currency unit that suits the signal name
+  (`currency_unit`: per kWh for energy prices, per kW for demand charges). Other signals carry none.
 - ``status`` is derived from ``now``, never stored: ``far`` until `NEAR_WINDOW` before
   dtstart, then ``near``, ``active`` from dtstart, ``completed`` from its end; a cancelled
   event is ``cancelled``. Only far, near and active events may change (`EVENT_TRANSITIONS`).
@@ -47,6 +50,11 @@ RESPONSE_REQUIRED = ("always", "never")
 OPT_TYPES = ("optIn", "optOut")
 MODIFIABLE = ("dtstart", "intervals", "priority")
 UINT_MAX = 2**32 - 1
+PRICE_TYPES = ("price", "priceRelative")
+# OpenADR 2.0b profile, signal names with their units: the currency unit each price signal uses
+CURRENCY_UNIT_BY_SIGNAL = {"ELECTRICITY_PRICE": "currencyPerKWh", "ENERGY_PRICE": "currencyPerKWh",
+                           "DEMAND_CHARGE": "currencyPerKW", "BID_PRICE": "currencyPerKWh"}
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 # Legal event changes, by derived status; the target is the stored lifecycle state.
 EVENT_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -171,9 +179,17 @@ class DrEvent:
     priority: int | None = None
     test_event: bool = False
     response_required: str = "always"
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         _identifier(self.event_id, "/event_id")
+        if self.signal_type in PRICE_TYPES and self.currency is None:
+            raise _fail("missing-field", "/currency", f"a {self.signal_type} signal states money: name "
+                        "its ISO 4217 currency (e.g. EUR)")
+        if self.currency is not None and (not isinstance(self.currency, str)
+                                          or not _CURRENCY.fullmatch(self.currency)):
+            raise _fail("invalid-value", "/currency",
+                        f"expected an ISO 4217 alphabetic code such as EUR, got {self.currency!r}")
         if not isinstance(self.market_context, str) or not _URI.fullmatch(self.market_context):
             raise _fail("invalid-value", "/market_context", f"expected an absolute URI, got {self.market_context!r}")
         for name in ("dtstart", "created_at", "modified_at"):
@@ -214,6 +230,13 @@ class DrEvent:
         return sum((i.duration for i in self.intervals), timedelta(0))
 
     @property
+    def currency_unit(self) -> str | None:
+        """The EMIX currency unit of the signal (``currencyPerKWh``...), None without a currency."""
+        if self.currency is None:
+            return None
+        return CURRENCY_UNIT_BY_SIGNAL.get(self.signal_name, "currencyPerKWh")
+
+    @property
     def end(self) -> datetime:
         return self.dtstart + self.duration
 
@@ -244,7 +267,7 @@ class DrEvent:
                               for i in self.intervals],
                 "ven_ids": list(self.ven_ids), "ven_names": list(self.ven_names),
                 "state": self.state, "priority": self.priority, "test_event": self.test_event,
-                "response_required": self.response_required,
+                "response_required": self.response_required, "currency": self.currency,
                 "created_at": p.fmt_instant(self.created_at),
                 "modified_at": p.fmt_instant(self.modified_at)}
 
@@ -256,7 +279,7 @@ class DrEvent:
                    signal_type=rec["signal_type"], intervals=_intervals_from(rec["intervals"]),
                    ven_ids=tuple(rec["ven_ids"]), ven_names=tuple(rec["ven_names"]),
                    state=rec["state"], priority=rec["priority"], test_event=rec["test_event"],
-                   response_required=rec["response_required"],
+                   response_required=rec["response_required"], currency=rec.get("currency"),
                    created_at=datetime.fromisoformat(rec["created_at"]),
                    modified_at=datetime.fromisoformat(rec["modified_at"]))
 
@@ -313,7 +336,7 @@ def parse_dr_event(raw: Mapping, now: datetime) -> DrEvent:
         priority=_optional_uint(raw, "priority"), test_event=test_event,
         response_required=p.text(raw, "response_required", required=False, default="always",
                                  choices=RESPONSE_REQUIRED),
-        created_at=now, modified_at=now)
+        currency=raw.get("currency"), created_at=now, modified_at=now)
     if event.end <= now:
         raise _fail("event-over", "/dtstart", f"the event would end at {p.fmt_instant(event.end)}, "
                     f"before market time {p.fmt_instant(now)}")

@@ -39,7 +39,10 @@ def verdicts(results, catalog=CATALOG, profile=MARKETS):
     (["pass", "not-tested", "error"], "error"),              # error beats not-tested and pass
     (["error"], "error"),
     (["pass", "not-tested"], "not-tested"),                  # a scenario not run beats pass
-    (["pass", "not-applicable"], "not-tested"),              # deselected counts as not run
+    (["pass", "not-applicable"], "pass"),                    # a scenario the SUT lacks the means for is set aside
+    (["not-applicable", "not-applicable"], "not-applicable"),  # ... and if all are, so is the requirement
+    (["not-applicable", "fail"], "fail"),
+    (["not-applicable", "not-tested", "pass"], "not-tested"),
     ([], "not-tested"),                                      # pass needs at least one run
     (["pass"], "pass"),
     (["pass", "pass", "pass"], "pass"),

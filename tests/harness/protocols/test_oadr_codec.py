@@ -561,13 +561,13 @@ def test_unknown_messages_are_refused():
     cancel = (b'<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
               b'xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" '
               b'xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads">'
-              b'<oadr:oadrSignedObject><oadr:oadrCancelOpt><pyld:requestID>r</pyld:requestID>'
-              b'<ei:optID>o</ei:optID><ei:venID>v</ei:venID></oadr:oadrCancelOpt>'
+              b'<oadr:oadrSignedObject><oadr:oadrRequestReregistration ei:schemaVersion="2.0b">'
+              b'<ei:venID>v</ei:venID></oadr:oadrRequestReregistration>'
               b'</oadr:oadrSignedObject></oadr:oadrPayload>')
     with pytest.raises(XmlRejected) as refused:
         from_xml(cancel)
     assert refused.value.code == "unknown-message"
-    assert refused.value.field.endswith("oadr:oadrCancelOpt")
+    assert refused.value.field.endswith("oadr:oadrRequestReregistration")
     with pytest.raises(XmlRejected) as refused:
         from_xml(b"<html><body/></html>")
     assert refused.value.code == "unknown-message"
@@ -579,18 +579,34 @@ def test_unknown_messages_are_refused():
 
 
 def test_a_unit_this_codec_does_not_model_is_refused_not_dropped():
-    def currency(root):
+    def frequency(root):
         signal = next(root.iter(f"{EI}eiEventSignal"))
         signal.find(f"{EI}signalID").addnext(etree.fromstring(
-            '<oadr:currencyPerKWh xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
+            '<oadr:frequency xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
             'xmlns:scale="http://docs.oasis-open.org/ns/emix/2011/06/siscale">'
-            '<oadr:itemDescription>currencyPerKWh</oadr:itemDescription>'
-            '<oadr:itemUnits>EUR</oadr:itemUnits><scale:siScaleCode>none</scale:siScaleCode>'
-            '</oadr:currencyPerKWh>'))
+            '<oadr:itemDescription>Frequency</oadr:itemDescription>'
+            '<oadr:itemUnits>Hz</oadr:itemUnits><scale:siScaleCode>none</scale:siScaleCode>'
+            '</oadr:frequency>'))
 
     with pytest.raises(XmlRejected) as refused:
-        from_xml(broken(currency))
+        from_xml(broken(frequency))
     assert refused.value.code == "unsupported-unit"
+
+
+def test_a_currency_unit_on_a_price_signal_round_trips_with_its_item_description():
+    from harness.protocols.oadr_parts import Currency
+    signal = Signal("SIG-P", (Interval("0", timedelta(minutes=15), 0.21),),
+                    signal_name="ELECTRICITY_PRICE", signal_type="price",
+                    unit=Currency("currencyPerKWh", "EUR"))
+    decoded = from_xml(to_xml(DistributeEvent("req-9", "vtn-1", (event(signals=(signal,)),))))
+    assert decoded.events[0].signals[0].unit == Currency("currencyPerKWh", "EUR", "none", "currencyPerKWh")
+    # the schema lets element and itemDescription disagree; the codec keeps both as sent
+    odd = Currency("currencyPerKWh", "USD", description="currencyPerKW")
+    again = from_xml(to_xml(DistributeEvent("req-9", "vtn-1", (event(signals=(replace(signal, unit=odd),)),))))
+    assert again.events[0].signals[0].unit.description == "currencyPerKW"
+    with pytest.raises(MessageInvalid) as refused:
+        Currency("currencyPerKWh", "euro")
+    assert refused.value.field == "Currency.code"
 
 
 # ------------------------------------------------------------------- openleadr interop

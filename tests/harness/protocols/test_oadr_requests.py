@@ -10,7 +10,7 @@ from lxml import etree
 
 from harness.protocols import oadr_schema
 from harness.protocols.oadr_codec import (
-    CanceledPartyRegistration, CancelPartyRegistration, CreatedReport, CreateReport, EiResponse,
+    CanceledOpt, CanceledPartyRegistration, CanceledReport, CancelOpt, CancelReport, CancelPartyRegistration, CreatedReport, CreateReport, EiResponse,
     EnergyReal, MessageInvalid, QueryRegistration, ReportRequest, RequestEvent, SpecifierPayload,
     UnknownMessage, UpdatedReport, XmlRejected, from_xml, to_xml)
 from harness.protocols.xml_safety import parse_xml
@@ -97,7 +97,7 @@ def test_invalid_constructions_are_refused_naming_the_field(factory, field):
     assert refused.value.field == field
 
 
-def test_an_updated_report_with_a_cancel_report_is_refused_not_read_without_it():
+def test_an_updated_report_with_a_cancel_report_keeps_it():
     root = parse_xml(to_xml(MESSAGES["UpdatedReport"]))
     pyld = "http://docs.oasis-open.org/ns/energyinterop/201110/payloads"
     ei = "http://docs.oasis-open.org/ns/energyinterop/201110"
@@ -108,18 +108,33 @@ def test_an_updated_report_with_a_cancel_report_is_refused_not_read_without_it()
     root[0][0][0].addnext(cancel)  # after eiResponse, as the sequence has it
     document = etree.tostring(root)
     assert oadr_schema.validate(document) == []
-    with pytest.raises(XmlRejected) as refused:
-        from_xml(document)
-    assert refused.value.code == "unsupported-content"
-    assert refused.value.field.endswith("oadr:oadrCancelReport")
+    decoded = from_xml(document)
+    assert decoded.cancel_report == CancelReport("c-1", ("rr-1",), False)
+    assert from_xml(to_xml(decoded)) == decoded
+
+
+def test_cancellations_of_opts_and_reports_round_trip_and_refuse_bad_fields():
+    for message in (CancelOpt("r-1", "opt-1", "VEN-1"), CanceledOpt(EiResponse("r-1"), "opt-1"),
+                    CanceledOpt(EiResponse("r-1", "452", "no such opt")),
+                    CancelReport("r-2", ("rr-1", "rr-2"), True, "VEN-1"),
+                    CanceledReport(EiResponse("r-2"), ("rr-3",), "VEN-1"), CanceledReport(EiResponse("r-2"))):
+        document = to_xml(message)
+        assert oadr_schema.validate(document) == []
+        assert from_xml(document) == message
+    for factory, field in ((lambda: CancelReport("r", ()), "CancelReport.report_request_ids"),
+                           (lambda: CancelReport("r", ("a", "a")), "CancelReport.report_request_ids[1]"),
+                           (lambda: CancelOpt("r", "", "V"), "CancelOpt.opt_id")):
+        with pytest.raises(MessageInvalid) as refused:
+            factory()
+        assert refused.value.field == field
 
 
 def test_a_schema_valid_but_unmodelled_payload_is_an_unknown_message():
     cancel_opt = (b'<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
                   b'xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" '
                   b'xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads">'
-                  b'<oadr:oadrSignedObject><oadr:oadrCancelOpt><pyld:requestID>r</pyld:requestID>'
-                  b'<ei:optID>o</ei:optID><ei:venID>v</ei:venID></oadr:oadrCancelOpt>'
+                  b'<oadr:oadrSignedObject><oadr:oadrRequestReregistration ei:schemaVersion="2.0b">'
+                  b'<ei:venID>v</ei:venID></oadr:oadrRequestReregistration>'
                   b'</oadr:oadrSignedObject></oadr:oadrPayload>')
     with pytest.raises(UnknownMessage) as refused:
         from_xml(cancel_opt)

@@ -74,6 +74,13 @@ def test_whole_suite_passes_against_harness_serve(harness_cli, tmp_path):
         assert http and all(e["status"] in (200, 201, 404, 409, 422) for e in http)
         assert any(e["url"].endswith("/test/reset") for e in http)
         assert len([e for e in entries if e["layer"] == "operation"]) <= len(http)
+        # the messaging features ran in the VEN role against the served VTN, every answer valid
+        msg = {rid: v for rid, v in verdicts.items() if rid.startswith("MSG-")}
+        assert msg and set(msg.values()) == {"pass"}, msg
+        openadr = [json.loads(line) for path in (run.report_dir / "wire").glob("*.jsonl")
+                   for line in path.read_text().splitlines() if '"layer": "openadr"' in line]
+        assert len(openadr) >= 20 and all(e["url"].startswith(url + "/OpenADR2/Simple/2.0b/") for e in openadr)
+        assert all(e["http_status"] == 200 and not e["response_schema_errors"] for e in openadr)
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=15) == 0
@@ -95,6 +102,18 @@ def test_faulty_broker_behind_the_binding_fails_its_requirement(harness_cli, tmp
     verdicts = run.verdicts()
     assert verdicts["Y2072-7.5-04"] == "fail"
     assert {verdicts[rid] for rid in ENCODED - {"Y2072-7.5-04"}} == {"pass"}
+
+
+def test_faulty_vtn_behind_the_binding_fails_its_message_requirement(harness_cli, tmp_path):
+    spec = importlib.util.spec_from_file_location("faulty_vtns_over_http", Path(__file__).parents[1] / "faulty_vtns.py")
+    faulty_vtns = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(faulty_vtns)
+    with served_in_thread(tmp_path, faulty_vtns._KeepsModificationNumber) as url:
+        run = harness_cli("run", "--sut", url, "--profile", "messages")
+    assert run.exit_code == 1, run.output
+    verdicts = run.verdicts()
+    assert verdicts["MSG-MODIFICATION-NUMBER"] == "fail"
+    assert {verdicts[r] for r in verdicts if r.startswith("MSG-") and r != "MSG-MODIFICATION-NUMBER"} == {"pass"}
 
 
 def test_server_answering_500_is_an_error_verdict_not_a_fail(harness_cli, tmp_path):

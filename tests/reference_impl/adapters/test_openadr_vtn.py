@@ -202,10 +202,10 @@ def test_wrong_service_unknown_payload_and_broken_xml(vtn):
     cancel_opt = (b'<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" '
                   b'xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" '
                   b'xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads">'
-                  b'<oadr:oadrSignedObject><oadr:oadrCancelOpt><pyld:requestID>r</pyld:requestID>'
-                  b'<ei:optID>o</ei:optID><ei:venID>v</ei:venID></oadr:oadrCancelOpt>'
+                  b'<oadr:oadrSignedObject><oadr:oadrRequestReregistration ei:schemaVersion="2.0b">'
+                  b'<ei:venID>v</ei:venID></oadr:oadrRequestReregistration>'
                   b'</oadr:oadrSignedObject></oadr:oadrPayload>')
-    assert oc.from_xml(vtn.handle("EiOpt", cancel_opt)).response.code == "453"
+    assert oc.from_xml(vtn.handle("EiRegisterParty", cancel_opt)).response.code == "453"
     for body, code in ((b"<oadr", "xml-malformed"), (b"<html/>", "unknown-message"),
                        (oc.to_xml(oc.Poll("V")).replace(b"venID>V<", b"venIDx>V<"), "xml-malformed")):
         with pytest.raises(HttpRefusal) as refused:

@@ -96,9 +96,18 @@ def test_bad_events_are_refused_naming_the_field(changes, code, field):
 
 
 def test_a_price_signal_takes_any_value():
-    event = dr.parse_dr_event(raw_event(signal_name="ELECTRICITY_PRICE", signal_type="price",
+    event = dr.parse_dr_event(raw_event(signal_name="ELECTRICITY_PRICE", signal_type="price", currency="EUR",
                                         intervals=[{"duration_s": 3600, "value": 0.31}]), NOW)
     assert event.intervals[0].value == 0.31
+    assert (event.currency, event.currency_unit) == ("EUR", "currencyPerKWh")
+    assert dr.DrEvent.from_record(event.to_record()) == event
+
+
+def test_a_price_signal_names_its_currency():
+    for currency, code in ((None, "missing-field"), ("euro", "invalid-value"), (978, "invalid-value")):
+        with pytest.raises(Rejected) as refused:
+            dr.parse_dr_event(raw_event(signal_name="DEMAND_CHARGE", signal_type="price", currency=currency), NOW)
+        assert (refused.value.errors[0].code, refused.value.errors[0].field) == (code, "/currency")
 
 
 def test_every_change_increments_the_modification_number():
