@@ -133,10 +133,14 @@ def _requirements(args) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     width = shutil.get_terminal_size((120, 24)).columns
-    print(f"{'ID':14} {'LEVEL':11} {'SOURCE':18} {'SCEN':>4}  PARAPHRASE")
+    id_width = max([14, *(len(row["id"]) for row in rows)])
+    source_width = max([18, *(len(row["source"]) for row in rows)])
+    fixed = id_width + source_width + 20
+    print(f"{'ID':{id_width}} {'LEVEL':11} {'SOURCE':{source_width}} {'SCEN':>4}  PARAPHRASE")
     for row in rows:
-        text = textwrap.shorten(row["paraphrase"], max(30, width - 52), placeholder="…")
-        print(f"{row['id']:14} {row['level']:11} {row['source']:18} {len(row['scenarios']):>4}  {text}")
+        text = textwrap.shorten(row["paraphrase"], max(30, width - fixed), placeholder="…")
+        print(f"{row['id']:{id_width}} {row['level']:11} {row['source']:{source_width}} "
+              f"{len(row['scenarios']):>4}  {text}")
         for scenario in row["scenarios"]:
             print(f"{'':50}- {textwrap.shorten(scenario, max(30, width - 52), placeholder='…')}")
     encoded = sum(1 for r in rows if r["scenarios"])
@@ -187,9 +191,11 @@ def _run(args) -> int:
 def _print_summary(record: dict, report_dir: Path) -> None:
     summary = record["summary"]
     print("\nrequirement verdicts:")
-    for req in record["requirements"]:
-        if req["encoded"] or req["verdict"] not in ("not-tested", "not-applicable"):
-            print(f"  {req['verdict']:15} {req['id']:14} {req['level']:11} {req['title']}")
+    shown = [req for req in record["requirements"]
+             if req["encoded"] or req["verdict"] not in ("not-tested", "not-applicable")]
+    id_width = max([14, *(len(req["id"]) for req in shown)])
+    for req in shown:
+        print(f"  {req['verdict']:15} {req['id']:{id_width}} {req['level']:11} {req['title']}")
     counts = ", ".join(f"{k} {summary[k]}" for k in ("pass", "fail", "error", "not-applicable", "not-tested"))
     print(f"requirements: {counts}")
     if summary["not_encoded"]:
