@@ -134,15 +134,16 @@ def _requirements(args) -> int:
         return 0
     width = shutil.get_terminal_size((120, 24)).columns
     id_width = max([14, *(len(row["id"]) for row in rows)])
-    source_width = max([18, *(len(row["source"]) for row in rows)])
+    source_width = min(28, max([18, *(len(row["source"]) for row in rows)]))
     fixed = id_width + source_width + 20
     print(f"{'ID':{id_width}} {'LEVEL':11} {'SOURCE':{source_width}} {'SCEN':>4}  PARAPHRASE")
     for row in rows:
         text = textwrap.shorten(row["paraphrase"], max(30, width - fixed), placeholder="…")
-        print(f"{row['id']:{id_width}} {row['level']:11} {row['source']:{source_width}} "
+        source = textwrap.shorten(row["source"], source_width, placeholder="…")
+        print(f"{row['id']:{id_width}} {row['level']:11} {source:{source_width}} "
               f"{len(row['scenarios']):>4}  {text}")
         for scenario in row["scenarios"]:
-            print(f"{'':50}- {textwrap.shorten(scenario, max(30, width - 52), placeholder='…')}")
+            print(f"{'':{fixed - 2}}- {textwrap.shorten(scenario, max(30, width - fixed), placeholder='…')}")
     encoded = sum(1 for r in rows if r["scenarios"])
     print(f"\n{len(rows)} requirements catalogued, {encoded} encoded by scenarios.")
     return 0
