@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from . import parsing as p
@@ -270,7 +270,7 @@ def compose_bill(*, bill_id: str, supplier: Supplier, customer_ref: str, supply_
                 points.setdefault(r.interval_start, [0.0, 0.0])[r.direction == "export"] = r.energy_kwh
         interval_curve = tuple((s, v[0], v[1]) for s, v in sorted(points.items()))
     end_local = period_end.astimezone(tariff.zone)
-    retention = end_local.replace(year=end_local.year + RETENTION_YEARS)
+    retention = end_local.replace(year=end_local.year + RETENTION_YEARS).astimezone(timezone.utc)
     return Bill(bill_id=bill_id, supplier=supplier, customer_ref=customer_ref, supply_point_id=supply_point_id,
                 period_start=period_start, period_end=period_end, issued_at=now, tariff=tariff, totals=totals,
                 lines=lines, dr_credits=tuple(in_period), subtotal=subtotal, tax=tax, total=total,
