@@ -34,6 +34,10 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dr_opts": ("opt_key", ("event_id", "ven_id")),
     "dr_report_registrations": ("report_key", ("ven_id",)),
     "dr_report_log": ("log_id", ("ven_id",)),
+    # retail billing (reference_impl/billing_service.py)
+    "tariffs": ("tariff_id", ()),
+    "supplies": ("supply_point_id", ("customer_id",)),
+    "bills": ("bill_id", ("supply_point_id",)),
 }
 
 
