@@ -95,8 +95,21 @@ class BillingMixin:
             settlement = self.repo.get("settlements", contract["contract_id"])
             if report and settlement and supply_point in report["meters"]:
                 credits.append(dr_credit_from_records(
-                    contract, report, settlement, pseudonym(key, domain, "counterparty", contract["buyer_id"])))
+                    contract, report, settlement, self._counterparty_ref(key, domain, contract["buyer_id"])))
         return credits
+
+    # Hooks, one per rule a bill must keep; the fault tests override them one at a time.
+    def _counterparty_ref(self, key: bytes, domain: str, participant_id: str) -> str:
+        return pseudonym(key, domain, "counterparty", participant_id)
+
+    def _curve_consent(self, supply: Mapping) -> bool:
+        return supply["interval_curve_consent"]
+
+    def _bill_record(self, bill, supply: Mapping) -> dict:
+        return bill.to_record()
+
+    def _sign_bill(self, record: dict, key) -> str:
+        return bill_signature.sign(bill_xml.to_element(record), key).decode("utf-8")
 
     def issue_bill(self, raw: Mapping) -> dict:
         now = self.clock.now()
@@ -125,8 +138,8 @@ class BillingMixin:
                 customer_ref=pseudonym(key, domain, "customer", supply["customer_id"]), supply_point_id=supply_point,
                 tariff=tariff, period_start=start, period_end=end, totals=totals,
                 dr_credits=self._dr_credits(supply["customer_id"], supply_point, key, domain), now=now,
-                curve_consent=supply["interval_curve_consent"], curve=readings)
-            document = bill_signature.sign(bill_xml.to_element(bill.to_record()), signing_key).decode("utf-8")
+                curve_consent=self._curve_consent(supply), curve=readings)
+            document = self._sign_bill(self._bill_record(bill, supply), signing_key)
             record = {"bill_id": bill.bill_id, "supply_point_id": supply_point, "period_start": p.fmt_instant(start),
                       "period_end": p.fmt_instant(end), "total": str(bill.total), "currency": tariff.currency,
                       "document": document}
