@@ -13,8 +13,12 @@ signxml is used afterwards ("see what is signed").
 """
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import serialization
+import base64
+import hashlib
+
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
@@ -62,6 +66,47 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey) -> bytes:
     """The signed document's bytes (the input element is not changed)."""
     signed = _signer().sign(root, key=key, always_add_key_value=True)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+
+_DS = "http://www.w3.org/2000/09/xmldsig#"
+_DSIG11 = "http://www.w3.org/2009/xmldsig11#"
+_EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+_P256_OID = "urn:oid:1.2.840.10045.3.1.7"
+
+
+def _ds(parent, name: str, **attrs):
+    return etree.SubElement(parent, f"{{{_DS}}}{name}", attrs)
+
+
+def sign_many(root: etree._Element, key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The same enveloped signature `sign` makes (same algorithms, same element layout: exclusive
+    C14N, ECDSA-SHA256, SHA-256 digest over the whole document, KeyValue), built directly with
+    lxml's C14N, hashlib and cryptography instead of through signxml's generic machinery: about
+    4x less time per bill, for billing runs of thousands of customers (bench/billing.py). Its
+    output is verified by signxml (`verify`) and by xmlsec1 in tests/harness/protocols.
+
+    The element gets the Signature appended (it is changed); returns the document's bytes.
+    """
+    digest = base64.b64encode(hashlib.sha256(etree.tostring(root, method="c14n", exclusive=True)).digest()).decode()
+    signature = etree.SubElement(root, f"{{{_DS}}}Signature", nsmap={"ds": _DS})
+    signed_info = _ds(signature, "SignedInfo")
+    _ds(signed_info, "CanonicalizationMethod", Algorithm=_EXC_C14N)
+    _ds(signed_info, "SignatureMethod", Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256")
+    reference = _ds(signed_info, "Reference", URI="")
+    transforms = _ds(reference, "Transforms")
+    _ds(transforms, "Transform", Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature")
+    _ds(transforms, "Transform", Algorithm=_EXC_C14N)
+    _ds(reference, "DigestMethod", Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+    _ds(reference, "DigestValue").text = digest
+    der = key.sign(etree.tostring(signed_info, method="c14n", exclusive=True), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    _ds(signature, "SignatureValue").text = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    key_value = _ds(_ds(signature, "KeyInfo"), "KeyValue")
+    ec_value = etree.SubElement(key_value, f"{{{_DSIG11}}}ECKeyValue", nsmap={"dsig11": _DSIG11})
+    etree.SubElement(ec_value, f"{{{_DSIG11}}}NamedCurve", URI=_P256_OID)
+    point = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    etree.SubElement(ec_value, f"{{{_DSIG11}}}PublicKey").text = base64.b64encode(point).decode()
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def verify(data: bytes, public_key: ec.EllipticCurvePublicKey) -> etree._Element:

@@ -67,10 +67,12 @@ def test_a_doctype_is_refused_before_the_schema():
     assert refusal.value.code == "xml-doctype-forbidden"
 
 
-@pytest.fixture
-def signed(tmp_path):
+@pytest.fixture(params=["signxml", "sign_many"])
+def signed(tmp_path, request):
+    """Both signing paths: signxml's, and the direct one of bulk billing runs."""
     key = bs.new_key()
-    data = bs.sign(bill_xml.to_element(_bill(False)), key)
+    signer = bs.sign if request.param == "signxml" else bs.sign_many
+    data = signer(bill_xml.to_element(_bill(False)), key)
     (tmp_path / "bill.xml").write_bytes(data)
     (tmp_path / "signer.pem").write_text(bs.public_pem(key))
     return tmp_path, data, key

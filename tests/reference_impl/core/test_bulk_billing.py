@@ -70,6 +70,10 @@ def test_a_missing_or_repeated_interval_refuses_the_batch():
     with pytest.raises(Conflict, match="customer #1 has"):
         bulk_totals(tariff, ReadingColumns(customer[keep], slot[keep], kwh[keep], estimated[keep]), 3, START, END, STEP)
     repeated = np.insert(slot, 5, slot[5])
-    with pytest.raises(Conflict, match="no interval repeated"):
+    with pytest.raises(Conflict, match="customer #0 has 669 of 668"):
         bulk_totals(tariff, ReadingColumns(np.insert(customer, 5, 0), repeated, np.insert(kwh, 5, 0.1),
                                            np.insert(estimated, 5, False)), 3, START, END, STEP)
+    swapped = slot.copy()
+    swapped[[10, 11]] = swapped[[11, 10]]
+    with pytest.raises(Conflict, match="sorted by customer and time"):
+        bulk_totals(tariff, ReadingColumns(customer, swapped, kwh, estimated), 3, START, END, STEP)
