@@ -52,6 +52,19 @@ def test_round_trip_is_exact_and_every_field_is_tagged(consent):
     assert leaves and all(e.get("category") and e.get("qualifier") for e in leaves)
 
 
+@pytest.mark.parametrize("consent", [False, True])
+def test_the_canonical_writer_gives_lxml_s_exclusive_c14n_bytes(consent):
+    record = _bill(consent)
+    record["supplier"] = {**record["supplier"], "name": 'R & "S" <tab>\there\r\n'}
+    record["dr_credits"] = [{"contract_id": "C-1", "counterparty_ref": "hmac-sha256:" + "b" * 64,
+                             "window_start": "2026-03-02T10:00:00+00:00", "window_end": "2026-03-02T11:00:00+00:00",
+                             "cbl_method": "high-4-of-5", "baseline_kwh": 6.0, "delivered_kwh": 2.0,
+                             "contracted_kwh": 2.0, "price_per_kwh": "0.11", "tolerance_pct": 5.0,
+                             "incentive_pct": 2.0, "penalty_per_kwh": "0.05", "amount": "0.22"}]
+    expected = etree.tostring(bill_xml.to_element(record), method="c14n", exclusive=True)
+    assert bill_xml.to_canonical_bytes(record) == expected
+
+
 def test_an_untagged_field_is_refused_by_the_schema_naming_it():
     root = etree.fromstring(bill_xml.to_bytes(_bill(False)))
     del root.find("bill:total", bill_xml.NSMAP).attrib["qualifier"]
@@ -67,12 +80,14 @@ def test_a_doctype_is_refused_before_the_schema():
     assert refusal.value.code == "xml-doctype-forbidden"
 
 
-@pytest.fixture(params=["signxml", "sign_many"])
+@pytest.fixture(params=["signxml", "sign_many", "sign_canonical"])
 def signed(tmp_path, request):
-    """Both signing paths: signxml's, and the direct one of bulk billing runs."""
+    """Every signing path: signxml's, and the two direct ones of bulk billing runs."""
     key = bs.new_key()
-    signer = bs.sign if request.param == "signxml" else bs.sign_many
-    data = signer(bill_xml.to_element(_bill(False)), key)
+    if request.param == "sign_canonical":
+        data = bs.sign_canonical(bill_xml.to_canonical_bytes(_bill(False)), key)
+    else:
+        data = (bs.sign if request.param == "signxml" else bs.sign_many)(bill_xml.to_element(_bill(False)), key)
     (tmp_path / "bill.xml").write_bytes(data)
     (tmp_path / "signer.pem").write_text(bs.public_pem(key))
     return tmp_path, data, key
