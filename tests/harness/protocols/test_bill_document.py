@@ -130,3 +130,11 @@ def test_xmlsec1_verifies_our_signed_bill_and_refuses_a_one_byte_change(signed):
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0
     assert "FAIL" in bad.stdout + bad.stderr
+
+
+def test_validate_refuses_a_written_document_that_breaks_the_schema():
+    data = bill_xml.to_canonical_bytes(_bill(False))
+    bill_xml.validate(data)
+    with pytest.raises(bill_xml.BillDocumentError) as refusal:
+        bill_xml.validate(data.replace(b">time-of-use<", b">pay-as-you-like<", 1))
+    assert refusal.value.code == "bill-schema-invalid"
