@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness.protocols import bill_signature, bill_xml  # noqa: E402
+from harness.protocols import bill_canonical, bill_signature, bill_xml  # noqa: E402
 from reference_impl.core.billing import Supplier, compose_bill  # noqa: E402
 from reference_impl.core.bulk_billing import ReadingColumns, bulk_totals  # noqa: E402
 from reference_impl.core.pseudonyms import domain_key, pseudonym  # noqa: E402
@@ -82,7 +82,7 @@ def billing_run(columns: ReadingColumns, customers: int, end: datetime, key, out
     phases["bill_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for record in bills:
-        data = bill_signature.sign_canonical(bill_xml.to_canonical_bytes(record), key)
+        data = bill_signature.sign_canonical(bill_canonical.to_canonical_bytes(record), key)
         bill_xml.validate(data)
         documents += 1
         size += len(data)

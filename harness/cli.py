@@ -1,7 +1,9 @@
 """The `harness` command (docs/contracts.md, "CLI").
 
 Verbs: `run` (the conformance suite against a SUT), `requirements` (the catalog), `serve` (the
-reference broker over the HTTP binding, README "HTTP binding").
+reference broker over the HTTP binding, README "HTTP binding"), `bill verify` (billing
+certification of a retailer's bills, docs/billing.md), `meter import` (meter data into a broker
+database, docs/meter-data.md).
 
 Exit codes of `harness run`: 0 the SUT is conformant for the profile, 1 it is not, 2 usage or
 harness error (bad option, unreachable SUT adapter, a feature that does not collect).
@@ -110,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")
     _add_bill_verb(verbs)
+    from .meter_import import add_verb as add_meter_verb
+    add_meter_verb(verbs)
     return parser
 
 
@@ -138,6 +142,11 @@ def _add_bill_verb(verbs) -> None:
                         help="where the reports go (default: reports/bills)")
     verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: on a terminal, or for 200 bills or more)")
+
+
+def _meter(args) -> int:
+    from .meter_import import run
+    return run(args)
 
 
 def _bill(args) -> int:
@@ -269,7 +278,7 @@ def _serve(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "bill": _bill}
+    verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "bill": _bill, "meter": _meter}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

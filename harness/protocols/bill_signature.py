@@ -128,7 +128,7 @@ def _point(key: ec.EllipticCurvePrivateKey) -> str:
 
 def sign_canonical(canonical: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
     """`sign_many` for a document already in exclusive canonical form (as
-    `bill_xml.to_canonical_bytes` writes it): the digest is of these very bytes and the
+    `bill_canonical.to_canonical_bytes` writes it): the digest is of these very bytes and the
     signature is spliced in before the root's end tag, so no XML is parsed or rebuilt. The
     signature is the same as `sign_many`'s; its output is verified by signxml and xmlsec1 in
     tests/harness/protocols."""
