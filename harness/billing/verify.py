@@ -32,6 +32,7 @@ from .. import __version__, catalog
 from ..errors import HarnessError
 from ..protocols import bill_signature, bill_xml
 from ..reports import write_all
+from ..reports.junit import write_junit
 from ..verdicts import ScenarioResult, aggregate
 from reference_impl.adapters.meter_data import MeterDataError, read_meter_data
 from reference_impl.core.errors import MarketError
@@ -216,6 +217,7 @@ def main(args) -> int:
     record = run_record(verdicts, started, f"bills in {args.bills}")
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_all(record, args.report_dir)
+    write_junit(record, args.report_dir / "junit.xml")
     (args.report_dir / "bills.json").write_text(json.dumps([v.to_record() for v in verdicts], indent=2) + "\n",
                                                encoding="utf-8")
     _print(verdicts, record, args.report_dir)
@@ -238,4 +240,4 @@ def _print(verdicts: list[BillVerdict], record: dict, report_dir: Path) -> None:
     for req in record["requirements"]:
         if req["in_profile"]:
             print(f"  {req['verdict']:12} {req['id']:20} {req['title']}")
-    print(f"reports: {report_dir}/conformance.json, conformance.html, bills.json")
+    print(f"reports: {report_dir}/conformance.json, conformance.html, junit.xml, bills.json")

@@ -34,6 +34,9 @@ def test_the_broker_s_own_bills_all_pass(harness_cli, corpora, tmp_path):
     assert verdicts["SC38-AVAILABILITY"] == "not-tested"       # measured against a running SUT only
     assert record["summary"]["conformant"] is True
     assert (tmp_path / "out" / "conformance.html").stat().st_size > 0
+    from lxml import etree
+    junit = etree.parse(str(tmp_path / "out" / "junit.xml")).getroot()
+    assert len(junit.findall("testsuite/testcase")) == 10 * 12 and not junit.findall(".//failure")
     dana = next(b for b in bills if b["supply_point_id"] == "M-D1" and b["bill_id"] == "BILL-000009")
     assert dana["requirements"]["SC38-DR-CBL"] == "pass"
 
@@ -52,6 +55,10 @@ def test_each_fault_is_reported_on_its_requirement(harness_cli, corpora, tmp_pat
     caught = set().union(*(e for _, e in FAULTS.values()))
     assert {verdicts[rid] for rid in caught} == {"fail"}
     assert verdicts["GDPR-RETENTION"] == verdicts["GDPR-COUNTERPARTY"] == "pass"
+    from lxml import etree
+    junit = etree.parse(str(tmp_path / "out" / "junit.xml")).getroot()
+    failed = {c.get("classname") for c in junit.iter("testcase") if c.find("failure") is not None}
+    assert failed == caught
 
 
 def test_a_failing_bill_shows_the_recomputed_figures_beside_the_bill_s(harness_cli, corpora, tmp_path):
