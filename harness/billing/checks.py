@@ -138,7 +138,7 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
         stated = {(x["kind"], x["period"]): Decimal(x["quantity"]) for x in bill["lines"] if x["unit"] != "day"}
         for line in again.lines:
             key = (line["kind"], line["period"])
-            if line["kind"] == "dr-credit" or key not in stated:
+            if line["kind"].startswith("dr-") or key not in stated:
                 continue
             metered = Decimal(line["quantity"]) * 1000 / SCALES[unit]
             found.append(_f("SC38-UNIT", f"{key[0]} {key[1]} quantity in the declared unit",
@@ -149,9 +149,9 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
                     "/bill/tariff/billingMode", tariff.billing_mode, bill["billing_mode"]))
     if again.totals is not None:
         shape = sorted((x["kind"], x["period"], str(Decimal(x["unit_price"]).normalize())) for x in again.lines
-                       if x["kind"] not in ("dr-credit",) and not (x["kind"] == "energy" and tariff.energy_kind == "dynamic"))
+                       if x["kind"] != "dr-credit" and not (x["kind"] == "energy" and tariff.energy_kind == "dynamic"))
         shown = sorted((x["kind"], x["period"], str(Decimal(x["unit_price"]).normalize())) for x in bill["lines"]
-                       if x["kind"] not in ("dr-credit",) and not (x["kind"] == "energy" and tariff.energy_kind == "dynamic"))
+                       if x["kind"] != "dr-credit" and not (x["kind"] == "energy" and tariff.energy_kind == "dynamic"))
         found.append(_f("SC38-MODE", "lines follow the tariff's periods and prices", shape == shown,
                         "/bill/lines", str(shape), str(shown)))
     # accuracy

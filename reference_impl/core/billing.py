@@ -14,8 +14,10 @@ Rules (the per-customer path here and the vectorised path in `bulk_billing` shar
    subscription fee: per whole local day of the period.
 4. DR credits: each settled demand-reduction contract whose window lies in the period is one
    negative line of its settlement total; its terms ride along so the credit can be recomputed.
+   The tariff's own DR programme adds an incentive line (delivered kWh × incentive, credited)
+   and, on a shortfall against the contracted reduction, a penalty line (shortfall × penalty).
 5. Tax (if the tariff has one) = rate × (energy + standing + subscription lines), rounded;
-   feed-in and DR credits are outside its base. Total = sum of lines + tax.
+   feed-in and DR lines are outside its base. Total = sum of lines + tax.
 6. Completeness: every interval of the period on the meter's grid must hold an import reading
    (export too, when the meter exported at all); a missing one refuses the bill
    (``metering-incomplete``), it is never filled. Estimated readings are billed and counted.
@@ -36,7 +38,7 @@ from .tariffs import Tariff, billing_days
 RETENTION_YEARS = 10
 RETENTION_RULE = (f"kept {RETENTION_YEARS} years after the end of the billing period (accounting and tax "
                   "obligations), then erased; interval data behind it is not kept with the bill")
-LINE_KINDS = ("energy", "feed-in", "standing-charge", "subscription", "dr-credit")
+LINE_KINDS = ("energy", "feed-in", "standing-charge", "subscription", "dr-credit", "dr-incentive", "dr-penalty")
 TAXABLE = ("energy", "standing-charge", "subscription")
 
 
@@ -240,9 +242,17 @@ def price_lines(tariff: Tariff, totals: MeteredTotals, days: int,
                               unit_price=tariff.standing_charge_per_day,
                               amount=money(days * tariff.standing_charge_per_day)))
     for credit in dr_credits:
-        lines.append(BillLine(kind="dr-credit", period=credit.contract_id,
-                              quantity=Decimal(str(credit.delivered_kwh)), unit="kWh",
+        delivered = Decimal(str(credit.delivered_kwh))
+        lines.append(BillLine(kind="dr-credit", period=credit.contract_id, quantity=delivered, unit="kWh",
                               unit_price=credit.price_per_kwh, amount=-credit.amount))
+        if tariff.dr_incentive_per_kwh:
+            lines.append(BillLine(kind="dr-incentive", period=credit.contract_id, quantity=delivered, unit="kWh",
+                                  unit_price=tariff.dr_incentive_per_kwh,
+                                  amount=-money(delivered * tariff.dr_incentive_per_kwh)))
+        shortfall = max(Decimal(str(credit.contracted_kwh)) - delivered, Decimal("0"))
+        if tariff.dr_penalty_per_kwh and shortfall:
+            lines.append(BillLine(kind="dr-penalty", period=credit.contract_id, quantity=shortfall, unit="kWh",
+                                  unit_price=tariff.dr_penalty_per_kwh, amount=money(shortfall * tariff.dr_penalty_per_kwh)))
     subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     base = sum((line.amount for line in lines if line.kind in TAXABLE), Decimal("0.00"))
     tax = money(base * tariff.tax_rate_pct / 100)

@@ -11,8 +11,10 @@ A tariff has one energy price component and optional extras:
 - ``subscription``: a fee per day whatever the usage; energy is shown but priced at 0
   (billing mode ``subscription``);
 - extras: ``standing_charge_per_day``, ``feed_in_price_per_kwh`` (export, credited),
-  ``dr`` (the customer baseline method demand-response credits are computed with), ``tax``
-  (name and rate in percent of the taxable lines).
+  ``dr``: the customer baseline method demand-response credits are computed with, and the
+  retailer's own DR programme terms on top of the market settlement: ``incentive_per_kwh`` of
+  delivered reduction (credited) and ``penalty_per_kwh`` of shortfall against the contracted
+  reduction (charged); ``tax`` (name and rate in percent of the taxable lines).
 
 Rounding rule (declared on each tariff; the only one the reference applies): energy quantities
 to 0.001 kWh, half to even; each money line to the cent, half to even, before lines are summed
@@ -107,6 +109,8 @@ class Tariff:
     standing_charge_per_day: Decimal = Decimal("0")
     feed_in_price_per_kwh: Decimal | None = None
     cbl_method: str | None = None
+    dr_incentive_per_kwh: Decimal = Decimal("0")      # the retailer's own DR programme, on top of
+    dr_penalty_per_kwh: Decimal = Decimal("0")        # the market settlement of the DR contract
     tax_name: str | None = None
     tax_rate_pct: Decimal = Decimal("0")
     rounding: RoundingRule = RoundingRule()
@@ -182,7 +186,8 @@ class Tariff:
         if self.feed_in_price_per_kwh is not None:
             record["feed_in_price_per_kwh"] = str(self.feed_in_price_per_kwh)
         if self.cbl_method:
-            record["dr"] = {"cbl_method": self.cbl_method}
+            record["dr"] = {"cbl_method": self.cbl_method, "incentive_per_kwh": str(self.dr_incentive_per_kwh),
+                            "penalty_per_kwh": str(self.dr_penalty_per_kwh)}
         if self.tax_name:
             record["tax"] = {"name": self.tax_name, "rate_pct": str(self.tax_rate_pct)}
         return record
@@ -292,7 +297,11 @@ def parse_tariff(raw: Mapping) -> Tariff:
         standing_charge_per_day=p.decimal(raw, "standing_charge_per_day", required=False, default=Decimal("0"),
                                           minimum=Decimal("0")),
         feed_in_price_per_kwh=p.decimal(raw, "feed_in_price_per_kwh", required=False, minimum=Decimal("0")),
-        cbl_method=p.text(dr, "cbl_method", "/dr", required=False, choices=tuple(METHODS)),
+        cbl_method=p.text(dr, "cbl_method", "/dr", required=bool(dr), choices=tuple(METHODS)),
+        dr_incentive_per_kwh=p.decimal(dr, "incentive_per_kwh", "/dr", required=False, default=Decimal("0"),
+                                       minimum=Decimal("0")),
+        dr_penalty_per_kwh=p.decimal(dr, "penalty_per_kwh", "/dr", required=False, default=Decimal("0"),
+                                     minimum=Decimal("0")),
         tax_name=p.text(tax, "name", "/tax", required=False),
         tax_rate_pct=p.decimal(tax, "rate_pct", "/tax", required=False, default=Decimal("0"), minimum=Decimal("0")),
         rounding=rule)

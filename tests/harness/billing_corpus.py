@@ -37,7 +37,7 @@ TARIFF = {"tariff_id": "TOU-1", "currency": "EUR", "billing_mode": "time-of-use"
               {"name": "peak", "price_per_kwh": "0.30",
                "windows": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "20:00"}]}]},
           "standing_charge_per_day": "0.50", "feed_in_price_per_kwh": "0.08", "tax": {"name": "VAT", "rate_pct": "8"},
-          "dr": {"cbl_method": "high-4-of-5"}}
+          "dr": {"cbl_method": "high-4-of-5", "incentive_per_kwh": "0.05", "penalty_per_kwh": "0.02"}}
 EVENT = datetime(2026, 6, 3, 12, tzinfo=UTC)            # Wednesday: DR event hour of dana
 RECENT = {datetime(2026, m, d).date() for m, d in ((6, 2), (6, 1), (5, 29), (5, 28), (5, 27))}
 
@@ -236,9 +236,18 @@ def build_faulty_corpus(reference: Corpus, folder: Path) -> Corpus:
                             penalty_per_kwh=Decimal(credit["penalty_per_kwh"]))
     credit.update(cbl_method="10-of-10", baseline_kwh=round(baseline, 3), delivered_kwh=delivered,
                   amount=str(priced["total"]))
-    for line in record["lines"]:
+    shortfall = max(Decimal(str(credit["contracted_kwh"])) - Decimal(str(delivered)), Decimal("0"))
+    record["lines"] = [x for x in record["lines"] if x["kind"] not in ("dr-incentive", "dr-penalty")]
+    for line in list(record["lines"]):
         if line["kind"] == "dr-credit":
             line.update(quantity=str(Decimal(str(delivered))), amount=str(-priced["total"]))
+            record["lines"].append({"kind": "dr-incentive", "period": line["period"], "quantity": line["quantity"],
+                                    "unit": "kWh", "unit_price": "0.05",
+                                    "amount": str(-(Decimal(str(delivered)) * Decimal("0.05")).quantize(Decimal("0.01")))})
+            if shortfall:
+                record["lines"].append({"kind": "dr-penalty", "period": line["period"], "quantity": str(shortfall),
+                                        "unit": "kWh", "unit_price": "0.02",
+                                        "amount": str((shortfall * Decimal("0.02")).quantize(Decimal("0.01")))})
     _write(corpus, path, _resum(record))
     # overlapping periods: frank's second bill starts a day before the first one ended
     path = corpus.bills[("frank", 1)]

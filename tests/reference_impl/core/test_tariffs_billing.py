@@ -91,6 +91,26 @@ def test_dr_credit_is_a_negative_line_outside_the_tax_base():
     assert (subtotal, tax, total) == (Decimal("5.85"), Decimal("0.50"), Decimal("6.35"))
 
 
+def test_the_tariff_s_dr_programme_adds_incentive_and_shortfall_penalty_lines():
+    tariff = parse_tariff({**TOU, "dr": {"cbl_method": "high-4-of-5", "incentive_per_kwh": "0.05",
+                                         "penalty_per_kwh": "0.02"}})
+    totals = meter_totals(tariff, _readings([0.25] * 96), DAY, DAY + timedelta(days=1))
+    def credit(delivered):
+        return DrCredit(contract_id=f"C-{delivered}", counterparty_ref="hmac-sha256:ab", window_start=DAY,
+                        window_end=DAY + Q, cbl_method="high-4-of-5", baseline_kwh=4.0, delivered_kwh=delivered,
+                        contracted_kwh=2.0, price_per_kwh=Decimal("0.20"), tolerance_pct=5, incentive_pct=2,
+                        penalty_per_kwh=Decimal("0.05"), amount=Decimal("0.30"))
+    lines, subtotal, tax, total = price_lines(tariff, totals, 1, [credit(2.0), credit(1.5)])
+    dr = [(x.kind, x.period, x.quantity, x.amount) for x in lines if x.kind.startswith("dr-")]
+    assert dr == [("dr-credit", "C-2.0", Decimal("2.0"), Decimal("-0.30")),
+                  ("dr-incentive", "C-2.0", Decimal("2.0"), Decimal("-0.10")),
+                  ("dr-credit", "C-1.5", Decimal("1.5"), Decimal("-0.30")),
+                  ("dr-incentive", "C-1.5", Decimal("1.5"), Decimal("-0.08")),      # 0.075 -> 0.08 (half even)
+                  ("dr-penalty", "C-1.5", Decimal("0.5"), Decimal("0.01"))]
+    assert tax == Decimal("0.50")    # DR lines outside the tax base
+    assert subtotal == Decimal("6.26") - Decimal("0.30") - Decimal("0.10") - Decimal("0.30") - Decimal("0.08") + Decimal("0.01")
+
+
 def test_missing_interval_refuses_the_bill_naming_it():
     tariff = parse_tariff(TOU)
     readings = _readings([0.25] * 96)
