@@ -15,6 +15,7 @@ from .. import measurements as m
 from ..billing.checks import BillContext, Finding, gdpr_findings, period_findings, sc38_findings
 from ..errors import HarnessError
 from ..protocols import bill_signature, bill_xml
+from ..sut.billing import BillingSUT
 from .session import MarketSession, require_ok
 
 _DECLARED = {rid: m.declare(rid.lower().replace("-", "_"), unit=None, description=text) for rid, text in {
@@ -63,6 +64,17 @@ def billing() -> BillingSession:
     return BillingSession()
 
 
+def _billing_sut(sut):
+    """The SUT's billing capability; a platform without it cannot run these scenarios (an error
+    verdict naming what is missing, not a finding)."""
+    if not isinstance(sut, BillingSUT):
+        missing = [name for name in ("register_tariff", "list_tariffs", "register_supply", "issue_bill", "get_bill",
+                                     "signer_key", "meter_readings") if not hasattr(sut, name)]
+        raise HarnessError("the SUT does not implement harness.sut.billing.BillingSUT", code="sut-no-billing",
+                           field="--sut", expected="BillingSUT", actual=f"missing {missing}")
+    return sut
+
+
 def _record(evidence: m.ScenarioEvidence, findings: list[Finding], requirement: str) -> None:
     mine = [f for f in findings if f.requirement == requirement]
     if not mine:
@@ -99,6 +111,10 @@ def _context(sut, market: MarketSession, billing: BillingSession, bill: dict, *,
                        customer_id=supply.get("customer_id"), signature_error=error, signature_checked=signature)
 
 
+def _register_tariff(sut, tariff: dict) -> None:
+    require_ok(_billing_sut(sut).register_tariff(tariff), f"tariff {tariff['tariff_id']}")
+
+
 def _tariff(tariff_id: str, mode: str, energy: dict, **extras) -> dict:
     return {"tariff_id": tariff_id, "currency": "EUR", "billing_mode": mode, "local_tz": _TZ, "energy": energy,
             **{k: v for k, v in extras.items() if v is not None}}
@@ -115,28 +131,26 @@ def _tou(peak: str, days_from: str, days_to: str, off: str) -> dict:
                      '{start} to {end}, off-peak {off} EUR/kWh, standing charge {standing} EUR/day, feed-in {feed} '
                      'EUR/kWh, VAT {vat} %'))
 def _(sut, tariff_id, peak, start, end, off, standing, feed, vat):
-    require_ok(sut.register_tariff(_tariff(tariff_id, "time-of-use", _tou(peak, start, end, off),
+    _register_tariff(sut, _tariff(tariff_id, "time-of-use", _tou(peak, start, end, off),
                                            standing_charge_per_day=standing, feed_in_price_per_kwh=feed,
-                                           tax={"name": "VAT", "rate_pct": vat})), f"tariff {tariff_id}")
+                                           tax={"name": "VAT", "rate_pct": vat}))
 
 
 @given(parsers.parse('the retailer offers a time-of-use tariff "{tariff_id}" crediting demand response against '
                      'the "{method}" baseline: peak {peak} EUR/kWh on weekdays {start} to {end}, off-peak {off} EUR/kWh'))
 def _(sut, tariff_id, method, peak, start, end, off):
-    require_ok(sut.register_tariff(_tariff(tariff_id, "time-of-use", _tou(peak, start, end, off),
-                                           dr={"cbl_method": method})), f"tariff {tariff_id}")
+    _register_tariff(sut, _tariff(tariff_id, "time-of-use", _tou(peak, start, end, off),
+                                           dr={"cbl_method": method}))
 
 
 @given(parsers.parse('the retailer offers a flat tariff "{tariff_id}" at {price} EUR/kWh'))
 def _(sut, tariff_id, price):
-    require_ok(sut.register_tariff(_tariff(tariff_id, "usage-based", {"kind": "flat", "price_per_kwh": price})),
-               f"tariff {tariff_id}")
+    _register_tariff(sut, _tariff(tariff_id, "usage-based", {"kind": "flat", "price_per_kwh": price}))
 
 
 @given(parsers.parse('the retailer offers a subscription tariff "{tariff_id}" at {fee} EUR/day'))
 def _(sut, tariff_id, fee):
-    require_ok(sut.register_tariff(_tariff(tariff_id, "subscription", {"kind": "subscription", "fee_per_day": fee})),
-               f"tariff {tariff_id}")
+    _register_tariff(sut, _tariff(tariff_id, "subscription", {"kind": "subscription", "fee_per_day": fee}))
 
 
 @given(parsers.parse('customer "{customer}" is supplied at "{meter}" on tariff "{tariff_id}" in retailer domain '
@@ -187,7 +201,7 @@ def _(sut, meter, imp, start, end, gap):
 
 
 def _issue(sut, market: MarketSession, billing: BillingSession, meter: str, start: str, end: str):
-    answer = sut.issue_bill({"supply_point_id": meter, "period_start": start, "period_end": end})
+    answer = _billing_sut(sut).issue_bill({"supply_point_id": meter, "period_start": start, "period_end": end})
     market.last = answer
     if answer.accepted:
         document = str(answer.body.get("document", "")).encode("utf-8")

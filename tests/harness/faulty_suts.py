@@ -267,3 +267,24 @@ counterparty_in_clear = _factory(_CounterpartyInClear, "counterparty in clear")
 no_retention_rule = _factory(_NoRetentionRule, "no retention rule")
 broken_signature = _factory(_BrokenSignature, "broken signature")
 flat_baseline_for_dr = _factory(_FlatBaselineForDr, "flat baseline for DR")
+
+
+class _MarketOnly:
+    """A platform with the market operations only: every attribute but the BillingSUT ones."""
+
+    _BILLING = {"register_tariff", "list_tariffs", "register_supply", "issue_bill", "get_bill", "signer_key",
+                "meter_readings"}
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.description = inner.description.__class__(name="market-only platform", adapter="faulty_suts",
+                                                       endpoint="in-process")
+
+    def __getattr__(self, name):
+        if name in self._BILLING:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def market_only(workdir):
+    return _MarketOnly(ReferenceSUT(workdir=workdir))

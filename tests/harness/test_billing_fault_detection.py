@@ -42,3 +42,11 @@ def test_each_billing_fault_fails_exactly_its_requirement(harness_cli, fault, br
     failing = [s for r in run.record["requirements"] if r["id"] == broken for s in r["scenarios"]
                if s["outcome"] == "fail"]
     assert failing and any(m["outcome"] == "fail" for s in failing for m in s["measurements"])
+
+
+def test_a_platform_without_billing_is_an_error_not_a_finding(harness_cli):
+    run = harness_cli("run", "--profile", "billing", "--sut", "faulty_suts:market_only", "-r", "SC38-ACCURACY")
+    assert run.exit_code == 1, run.output
+    assert run.verdicts()["SC38-ACCURACY"] == "error"
+    messages = [s["message"] for r in run.record["requirements"] if r["id"] == "SC38-ACCURACY" for s in r["scenarios"]]
+    assert any("does not implement harness.sut.billing.BillingSUT" in m for m in messages)
