@@ -42,12 +42,13 @@ test: system-packages $(TEST_STAMP)  ## the project's own tests
 requirements: $(STAMP)  ## print the requirement catalog with coverage
 	$(BIN)/harness requirements
 
-bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate, VTN polls/s
+bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate, VTN polls/s, billing run (10,000 customers)
 	$(BIN)/python bench/clearing.py
 	$(BIN)/python bench/xml_validation.py
 	$(BIN)/python bench/readings.py
 	$(BIN)/python bench/vtn_polls.py
 	$(BIN)/python bench/message_rules.py
+	$(BIN)/python bench/billing.py
 
 clean:  ## remove the virtualenv and generated reports
 	rm -rf $(VENV) reports .pytest_cache

@@ -2,7 +2,9 @@
 
 Verbs: `run` (the conformance suite against a SUT), `requirements` (the catalog), `serve` (the
 reference broker over the HTTP binding, README "HTTP binding"), `evidence` (lab key, and
-verification of the signed evidence bundle every run writes; harness/cli_evidence.py).
+verification of the signed evidence bundle every run writes; harness/cli_evidence.py), `bill
+verify` (billing certification of a retailer's bills, docs/billing.md), `meter import` (meter
+data into a broker database, docs/meter-data.md).
 
 Exit codes of `harness run`: 0 the SUT is conformant for the profile, 1 it is not, 2 usage or
 harness error (bad option, unreachable SUT adapter, a feature that does not collect).
@@ -118,7 +120,47 @@ def _parser() -> argparse.ArgumentParser:
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")
     cli_evidence.add_parser(verbs)
+    _add_bill_verb(verbs)
+    from .meter_import import add_verb as add_meter_verb
+    add_meter_verb(verbs)
     return parser
+
+
+def _add_bill_verb(verbs) -> None:
+    """`harness bill verify` (billing certification of a retailer's own bills; issue 5)."""
+    bill = verbs.add_parser("bill", help="billing certification of a retailer's bills",
+                            description="Billing certification: check a retailer's bills offline.")
+    actions = bill.add_subparsers(dest="bill_verb", required=True, metavar="ACTION")
+    verify = actions.add_parser(
+        "verify", help="verify a directory of signed bills against meter data, tariffs and the signer key",
+        description="Recompute every bill from the meter data and tariffs, check the SC 38 metering and "
+                    "billing indicators and the GDPR minimisation rules, verify each signature, and write "
+                    "the reports (conformance.json, conformance.html, bills.json with the recomputed figures "
+                    "beside the bill's). Exit 0 all bills pass, 1 a bill fails, 2 unusable inputs.",
+        epilog="example:\n  harness bill verify --bills out/bills --meter-data meters.csv --tariffs tariffs.json "
+               "--public-key signer.pem --report-dir reports/bills", formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("--bills", type=Path, required=True, metavar="DIR", help="directory of bill XML files (*.xml)")
+    verify.add_argument("--meter-data", type=Path, required=True, metavar="FILE",
+                        help="interval meter data, CSV or Parquet (docs/meter-data.md)")
+    verify.add_argument("--tariffs", type=Path, required=True, metavar="FILE",
+                        help='JSON {"tariffs": [...], "supplies": [...]} (docs/billing.md)')
+    verify.add_argument("--public-key", type=Path, required=True, metavar="PEM", help="the signer's ECDSA P-256 public key")
+    verify.add_argument("--pseudonym-key", type=Path, default=None, metavar="FILE",
+                        help="optional: the retailer's pseudonym domain key (hex), to recompute customer pseudonyms")
+    verify.add_argument("--report-dir", type=Path, default=Path("reports/bills"), metavar="DIR",
+                        help="where the reports go (default: reports/bills)")
+    verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: on a terminal, or for 200 bills or more)")
+
+
+def _meter(args) -> int:
+    from .meter_import import run
+    return run(args)
+
+
+def _bill(args) -> int:
+    from .billing.verify import main as verify_main
+    return verify_main(args)
 
 
 def _requirements(args) -> int:
@@ -256,7 +298,8 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run}
+    verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run,
+             "bill": _bill, "meter": _meter}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

@@ -3,7 +3,8 @@ that each request is one transaction (Y.2072 8.2.1 energy market functions).
 
 Requests and answers are JSON-like dicts, the same shapes the HTTP binding carries. Refusals
 are `core.errors.MarketError`s naming the field; nothing is stored when one is raised.
-Demand response (the OpenADR 2.0b VTN side) is `dr_service.DemandResponseMixin`, inherited here.
+Demand response (the OpenADR 2.0b VTN side) is `dr_service.DemandResponseMixin`, inherited here;
+retail billing is `billing_service.BillingMixin`.
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from .core.parsing import fmt_instant
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
+from .billing_service import BillingMixin
 from .domain_service import DomainMixin
 from .dr_service import DemandResponseMixin
 
 
-class ReferenceBroker(DemandResponseMixin, DomainMixin):
+class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.

@@ -7,3 +7,4 @@ from harness.steps.sites import *  # noqa: F401,F403
 from harness.steps.aggregator import *  # noqa: F401,F403
 from harness.steps.balancing import *  # noqa: F401,F403
 from harness.steps.messages import *  # noqa: F401,F403
+from harness.steps.billing import *  # noqa: F401,F403

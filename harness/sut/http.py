@@ -265,3 +265,25 @@ class HttpSUT(HttpDomainOps, HttpVtnClient):
 
     def ledger(self) -> Response:
         return self._call("GET", "/ledger", unwrap="entries")
+
+    # -- BillingSUT (harness/sut/billing.py; README "Billing routes") -------------------------------
+    def register_tariff(self, tariff: Mapping) -> Response:
+        return self._call("POST", "/tariffs", tariff)
+
+    def list_tariffs(self) -> Response:
+        return self._call("GET", "/tariffs", unwrap="tariffs")
+
+    def register_supply(self, supply: Mapping) -> Response:
+        return self._call("POST", "/supplies", supply)
+
+    def issue_bill(self, request: Mapping) -> Response:
+        return self._call("POST", "/bills", request)
+
+    def get_bill(self, bill_id: str) -> Response:
+        return self._call("GET", f"/bills/{_q(bill_id)}")
+
+    def signer_key(self) -> Response:
+        return self._call("GET", "/billing/signer-key")
+
+    def meter_readings(self, meter_id: str) -> Response:
+        return self._call("GET", f"/meters/{_q(meter_id)}/readings")

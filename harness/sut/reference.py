@@ -106,6 +106,28 @@ class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost):
     def ledger(self) -> Response:
         return self._call(self.broker.ledger_entries)
 
+    # -- BillingSUT (harness/sut/billing.py) ------------------------------------------------------
+    def register_tariff(self, tariff: Mapping) -> Response:
+        return self._call(self.broker.register_tariff, tariff)
+
+    def list_tariffs(self) -> Response:
+        return self._call(self.broker.list_tariffs)
+
+    def register_supply(self, supply: Mapping) -> Response:
+        return self._call(self.broker.register_supply, supply)
+
+    def issue_bill(self, request: Mapping) -> Response:
+        return self._call(self.broker.issue_bill, request)
+
+    def get_bill(self, bill_id: str) -> Response:
+        return self._call(self.broker.get_bill, bill_id)
+
+    def signer_key(self) -> Response:
+        return self._call(self.broker.signer_key)
+
+    def meter_readings(self, meter_id: str) -> Response:
+        return self._call(self.broker.meter_readings, meter_id)
+
 
 def factory(workdir: str) -> ReferenceSUT:
     """`--sut harness.sut.reference:factory` is the same as `--sut reference`."""

@@ -243,6 +243,17 @@ from .domain_routes import routes as _domain_routes  # noqa: E402
 
 ROUTES += _domain_routes(Route)
 
+# retail billing (harness/sut/billing.py, README "Billing routes")
+ROUTES += (
+    Route("POST", ("tariffs",), "register_tariff", lambda s, ids, body: s.broker.register_tariff(body), created=True),
+    Route("GET", ("tariffs",), "list_tariffs", lambda s, ids, body: {"tariffs": s.broker.list_tariffs()}),
+    Route("POST", ("supplies",), "register_supply", lambda s, ids, body: s.broker.register_supply(body), created=True),
+    Route("POST", ("bills",), "issue_bill", lambda s, ids, body: s.broker.issue_bill(body), created=True),
+    Route("GET", ("bills", "{}"), "get_bill", lambda s, ids, body: s.broker.get_bill(ids[0])),
+    Route("GET", ("billing", "signer-key"), "signer_key", lambda s, ids, body: s.broker.signer_key()),
+    Route("GET", ("meters", "{}", "readings"), "meter_readings", lambda s, ids, body: s.broker.meter_readings(ids[0])),
+)
+
 
 def _errors(code: str, message: str, field: str = "") -> dict:
     return {"errors": [{"code": code, "field": field, "message": message}]}

@@ -46,6 +46,10 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "resource_groups": ("group_id", ("aggregator_id",)),
     "market_events": ("event_id", ("group_id",)),
     "dr_outbox": ("outbox_id", ("ven_id",)),
+    # retail billing (reference_impl/billing_service.py)
+    "tariffs": ("tariff_id", ()),
+    "supplies": ("supply_point_id", ("customer_id",)),
+    "bills": ("bill_id", ("supply_point_id",)),
 }
 
 

@@ -180,6 +180,18 @@ def _summed_import(readings: Sequence[MeterReading]) -> list[IntervalLoad]:
 def _cbl_reduction(product: Product, start: datetime, end: datetime, readings: Sequence[MeterReading],
                    local_tz: tzinfo | None) -> tuple[float, float, float]:
     """(delivered reduction, baseline kWh, adjustment) by the product's CBL method."""
+    return cbl_reduction(product.baseline_method, start, end, readings, local_tz)
+
+
+def cbl_reduction(method: str, start: datetime, end: datetime, readings: Sequence[MeterReading],
+                  local_tz: tzinfo | None) -> tuple[float, float, float]:
+    """(delivered reduction, baseline kWh, adjustment) of summed import readings against the
+    customer baseline computed by the named method; shared by delivery verification and by the
+    bill checks that recompute a DR credit.
+
+    Raises:
+        Conflict: one interval length is needed, or the history is too short or incomplete.
+    """
     if local_tz is None:
         raise ValueError("a customer baseline needs the market's local time zone")
     loads = _summed_import(readings)
@@ -190,7 +202,7 @@ def _cbl_reduction(product: Product, start: datetime, end: datetime, readings: S
     event_day = start.astimezone(local_tz).date()
     try:
         result = compute_baseline(BaselineRequest(
-            method=product.baseline_method, event_start=start, event_end=end,
+            method=method, event_start=start, event_end=end,
             interval_minutes=grids.pop(), local_tz=local_tz,
             history=tuple(x for x in loads if x.interval_start.astimezone(local_tz).date() < event_day),
             event_day=tuple(x for x in loads if x.interval_start.astimezone(local_tz).date() == event_day

@@ -56,22 +56,40 @@ def settle(contract: Contract, report: DeliveryReport, now: datetime) -> tuple[C
         raise Conflict(FieldError("delivery-not-verified", "/contract_id",
                                   f"verify delivery of {contract.contract_id} before settling it"))
     settled = contract.apply("settle")
-    billable = min(report.delivered_kwh, contract.energy_kwh)
-    energy_charge = to_cents(Decimal(str(billable)) * contract.price_per_kwh)
+    lines = price_delivery(energy_kwh=contract.energy_kwh, price_per_kwh=contract.price_per_kwh,
+                           currency=contract.currency, delivered_kwh=report.delivered_kwh,
+                           threshold_kwh=report.threshold_kwh, shortfall_kwh=report.shortfall_kwh,
+                           fulfilled=report.fulfilled, incentive_pct=contract.rules.incentive_pct,
+                           penalty_per_kwh=Decimal(contract.rules.penalty_per_kwh))
+    return settled, Settlement(contract_id=contract.contract_id, currency=contract.currency,
+                               price_per_kwh=contract.price_per_kwh, fulfilled=report.fulfilled,
+                               settled_at=now, **lines)
+
+
+def price_delivery(*, energy_kwh: float, price_per_kwh: Decimal, currency: str, delivered_kwh: float,
+                   threshold_kwh: float, shortfall_kwh: float, fulfilled: bool, incentive_pct: float,
+                   penalty_per_kwh: Decimal) -> dict:
+    """The settlement rules above as one pure function of the agreed terms and the verified
+    delivery, shared by `settle` and by bill checks that recompute a DR credit.
+
+    Returns:
+        ``billable_kwh``, ``energy_charge``, ``incentive``, ``penalty``, ``total`` and
+        ``rules_applied``.
+    """
+    billable = min(delivered_kwh, energy_kwh)
+    energy_charge = to_cents(Decimal(str(billable)) * price_per_kwh)
     incentive = Decimal("0.00")
     penalty = Decimal("0.00")
-    rules = [f"energy: {billable:g} kWh x {contract.price_per_kwh} {contract.currency}/kWh"]
-    if report.fulfilled:
-        incentive = to_cents(contract.value * Decimal(str(contract.rules.incentive_pct)) / 100)
-        rules.append(f"incentive: fulfilled (delivered {report.delivered_kwh:g} >= "
-                     f"{report.threshold_kwh:g} kWh), {contract.rules.incentive_pct:g} % of contract value")
+    rules = [f"energy: {billable:g} kWh x {price_per_kwh} {currency}/kWh"]
+    if fulfilled:
+        value = Decimal(str(energy_kwh)) * price_per_kwh
+        incentive = to_cents(value * Decimal(str(incentive_pct)) / 100)
+        rules.append(f"incentive: fulfilled (delivered {delivered_kwh:g} >= "
+                     f"{threshold_kwh:g} kWh), {incentive_pct:g} % of contract value")
     else:
-        penalty = to_cents(Decimal(str(report.shortfall_kwh)) * Decimal(contract.rules.penalty_per_kwh))
-        rules.append(f"penalty: unfulfilled (delivered {report.delivered_kwh:g} < "
-                     f"{report.threshold_kwh:g} kWh), shortfall {report.shortfall_kwh:g} kWh x "
-                     f"{contract.rules.penalty_per_kwh} {contract.currency}/kWh")
-    return settled, Settlement(
-        contract_id=contract.contract_id, currency=contract.currency, billable_kwh=billable,
-        price_per_kwh=contract.price_per_kwh, energy_charge=energy_charge, incentive=incentive,
-        penalty=penalty, total=energy_charge + incentive - penalty, fulfilled=report.fulfilled,
-        rules_applied=tuple(rules), settled_at=now)
+        penalty = to_cents(Decimal(str(shortfall_kwh)) * penalty_per_kwh)
+        rules.append(f"penalty: unfulfilled (delivered {delivered_kwh:g} < "
+                     f"{threshold_kwh:g} kWh), shortfall {shortfall_kwh:g} kWh x "
+                     f"{penalty_per_kwh} {currency}/kWh")
+    return {"billable_kwh": billable, "energy_charge": energy_charge, "incentive": incentive,
+            "penalty": penalty, "total": energy_charge + incentive - penalty, "rules_applied": tuple(rules)}

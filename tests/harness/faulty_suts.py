@@ -122,3 +122,169 @@ class NotASut:
 
 def not_a_sut(workdir):
     return NotASut()
+
+
+# -- billing certification (SC38-*, GDPR-*): one realistic billing bug each -------------------------
+import hashlib  # noqa: E402
+import time  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from reference_impl.core.errors import Conflict, FieldError  # noqa: E402
+
+
+class _DeclaresHourlyGranularity(ReferenceBroker):
+    """SC38-GRANULARITY: states the contract's nominal hourly granularity, not the data's."""
+
+    def _bill_record(self, bill, supply):
+        return {**super()._bill_record(bill, supply), "granularity_minutes": 60}
+
+
+class _WhBilledAsKwh(ReferenceBroker):
+    """SC38-UNIT: shows the meter's Wh figures under the declared kWh unit."""
+
+    def _bill_record(self, bill, supply):
+        record = super()._bill_record(bill, supply)
+        record["lines"] = [{**x, "quantity": str(Decimal(x["quantity"]) * 1000)} if x["unit"] == "kWh" else x
+                           for x in record["lines"]]
+        return record
+
+
+class _DeclaresUsageBased(ReferenceBroker):
+    """SC38-MODE: every bill says usage-based, whatever the tariff."""
+
+    def _bill_record(self, bill, supply):
+        return {**super()._bill_record(bill, supply), "billing_mode": "usage-based"}
+
+
+class _OffByACent(ReferenceBroker):
+    """SC38-ACCURACY: the first energy line rounded up a cent (sums kept consistent)."""
+
+    def _bill_record(self, bill, supply):
+        record = super()._bill_record(bill, supply)
+        cent = Decimal("0.01")
+        record["lines"][0] = {**record["lines"][0], "amount": str(Decimal(record["lines"][0]["amount"]) + cent)}
+        record["subtotal"] = str(Decimal(record["subtotal"]) + cent)
+        record["total"] = str(Decimal(record["total"]) + cent)
+        return record
+
+
+class _HidesEstimates(ReferenceBroker):
+    """SC38-COMPLETENESS: reports every reading as actual."""
+
+    def _bill_record(self, bill, supply):
+        record = super()._bill_record(bill, supply)
+        record["metering"] = {**record["metering"], "intervals_estimated": 0, "actual_share_pct": "100.00"}
+        return record
+
+
+class _AllowsOverlappingBills(ReferenceBroker):
+    """SC38-PERIOD: bills any period asked for, even one already billed."""
+
+    def _check_continuity(self, supply_point, start, end):
+        return None
+
+
+class _FlakyMetering(ReferenceBroker):
+    """SC38-AVAILABILITY: the metering service drops every fourth request."""
+
+    calls = 0
+
+    def meter_readings(self, meter_id):
+        type(self).calls += 1
+        if self.calls % 4 == 0:
+            raise Conflict(FieldError("service-unavailable", "/meter_id", "metering service busy, try later"))
+        return super().meter_readings(meter_id)
+
+
+class _SlowMetering(ReferenceBroker):
+    """SC38-RESPONSE-TIME: the metering service takes 300 ms per request."""
+
+    def meter_readings(self, meter_id):
+        time.sleep(0.3)
+        return super().meter_readings(meter_id)
+
+
+class _BareHashPseudonym(ReferenceBroker):
+    """GDPR-PSEUDONYM: the customer reference is a bare SHA-256 of the customer id."""
+
+    def _bill_record(self, bill, supply):
+        digest = hashlib.sha256(supply["customer_id"].encode()).hexdigest()
+        return {**super()._bill_record(bill, supply), "customer_ref": "hmac-sha256:" + digest}
+
+
+class _CurveForEveryone(ReferenceBroker):
+    """GDPR-CURVE-CONSENT: puts the interval load curve on every bill."""
+
+    def _curve_consent(self, supply):
+        return True
+
+
+class _CounterpartyInClear(ReferenceBroker):
+    """GDPR-COUNTERPARTY: names the DR buyer by its participant id."""
+
+    def _counterparty_ref(self, key, domain, participant_id):
+        return participant_id
+
+
+class _NoRetentionRule(ReferenceBroker):
+    """GDPR-RETENTION: no retention rule on the bill."""
+
+    def _bill_record(self, bill, supply):
+        record = super()._bill_record(bill, supply)
+        return {**record, "retention": {**record["retention"], "rule": " "}}
+
+
+class _BrokenSignature(ReferenceBroker):
+    """GDPR-SIGNATURE: the document changes after signing (one byte of the supplier's name, so
+    every figure still recomputes and only the signature can tell)."""
+
+    def _sign_bill(self, record, key):
+        document = super()._sign_bill(record, key)
+        return document.replace("Reference Retailer<", "Reference Retailes<", 1)
+
+
+class _FlatBaselineForDr(ReferenceBroker):
+    """SC38-DR-CBL: credits demand response against the resource's capacity, not the tariff's CBL."""
+
+    def _product(self, product_id):
+        product = super()._product(product_id)
+        if product is not None and product.baseline_method:
+            product = replace(product, baseline_method=None, baseline_kw=product.max_power_kw)
+        return product
+
+
+declares_hourly_granularity = _factory(_DeclaresHourlyGranularity, "declares hourly granularity")
+wh_billed_as_kwh = _factory(_WhBilledAsKwh, "Wh billed as kWh")
+declares_usage_based = _factory(_DeclaresUsageBased, "declares usage-based")
+off_by_a_cent = _factory(_OffByACent, "off by a cent")
+hides_estimates = _factory(_HidesEstimates, "hides estimates")
+allows_overlapping_bills = _factory(_AllowsOverlappingBills, "allows overlapping bills")
+flaky_metering = _factory(_FlakyMetering, "flaky metering")
+slow_metering = _factory(_SlowMetering, "slow metering")
+bare_hash_pseudonym = _factory(_BareHashPseudonym, "bare hash pseudonym")
+curve_for_everyone = _factory(_CurveForEveryone, "curve for everyone")
+counterparty_in_clear = _factory(_CounterpartyInClear, "counterparty in clear")
+no_retention_rule = _factory(_NoRetentionRule, "no retention rule")
+broken_signature = _factory(_BrokenSignature, "broken signature")
+flat_baseline_for_dr = _factory(_FlatBaselineForDr, "flat baseline for DR")
+
+
+class _MarketOnly:
+    """A platform with the market operations only: every attribute but the BillingSUT ones."""
+
+    _BILLING = {"register_tariff", "list_tariffs", "register_supply", "issue_bill", "get_bill", "signer_key",
+                "meter_readings"}
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.description = inner.description.__class__(name="market-only platform", adapter="faulty_suts",
+                                                       endpoint="in-process")
+
+    def __getattr__(self, name):
+        if name in self._BILLING:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def market_only(workdir):
+    return _MarketOnly(ReferenceSUT(workdir=workdir))
