@@ -52,7 +52,7 @@ class VisaSession:
                 resource, read_termination="\n", write_termination="\n", timeout=int(timeout_s * 1000))
             if baud_rate is not None and self._resource.interface_type == constants.InterfaceType.asrl:
                 self._resource.baud_rate = baud_rate
-        except pyvisa.Error as exc:
+        except (pyvisa.Error, OSError, ValueError) as exc:   # pyvisa-py lets pyserial's errors through
             raise InstrumentError(f"{name}: cannot open {resource}: {exc}", code="visa-open",
                                   field=f"/instruments/{name}/resource", actual=resource) from exc
 

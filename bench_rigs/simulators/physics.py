@@ -189,22 +189,24 @@ class BenchPhysics:
             return
         self._last = until
         dt_s = dt_wall * self.time_scale
+        midpoint_h = (self.sim_elapsed_s + dt_s / 2) / 3600     # drift judged mid-step
         self.sim_elapsed_s += dt_s
         power_w = self._power()
         if self.standard_running:
             self.standard_kwh += power_w * (1 + self.standard_error_pct / 100) * dt_s / 3.6e6
             self.standard_time_s += dt_s
-        self.meter_import_kwh += max(self._meter_power(power_w), 0.0) * dt_s / 3.6e6
-        self.meter_export_kwh += max(-self._meter_power(power_w), 0.0) * dt_s / 3.6e6
+        meter_w = self._meter_power(power_w, midpoint_h)
+        self.meter_import_kwh += max(meter_w, 0.0) * dt_s / 3.6e6
+        self.meter_export_kwh += max(-meter_w, 0.0) * dt_s / 3.6e6
 
-    def _meter_power(self, power_w: float) -> float:
+    def _meter_power(self, power_w: float, hours: float) -> float:
         model = self.meter
         current = self._current()
         if current == 0.0:
             return model.creep_w if self.measured_voltage_v() > 0 else 0.0
         if current < model.starting_current_a:
             return 0.0
-        error = model.error_pct + model.drift_pct_per_h * self.sim_elapsed_s / 3600
+        error = model.error_pct + model.drift_pct_per_h * hours
         if model.noise_pct:
             error += self._random.gauss(0.0, model.noise_pct)
         return power_w * (1 + error / 100) if math.isfinite(error) else 0.0
