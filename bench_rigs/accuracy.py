@@ -35,6 +35,8 @@ class Limit:
     mpe_pct: float
     band: str            # e.g. "Itr <= I <= Imax"
     source: str
+    low_a: float = 0.0   # the band in amperes, for the plot's envelope
+    high_a: float = 0.0
 
 
 @cache
@@ -92,6 +94,6 @@ def limit(standard: str, accuracy_class: str, currents: MeterCurrents, current_a
         if _pf_matches(row.get("power_factor"), power_factor) and (
                 low <= current_a < high or (last and low <= current_a <= high)):
             band = f"{row['from']} <= I {'<=' if last else '<'} {row['to']}"
-            return Limit(float(row["mpe_pct"]), band, table["source"])
+            return Limit(float(row["mpe_pct"]), band, table["source"], low, high)
     raise RigError(f"no {standard} class {accuracy_class} limit covers {current_a} A at power factor {power_factor}",
                    code="outside-class-table", field=f"{field}/current_a", actual=current_a)

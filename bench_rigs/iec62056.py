@@ -2,8 +2,8 @@
 
 Sans-IO, like h11: this module builds the messages the reading device sends and parses what the
 meter answers; the serial port belongs to `bench_rigs.serial_meter` (and, on the other side of
-the line, to the simulated meter). Mode C as used here (IEC 62056-21, clause 6.4.5.3 and the
-message definitions of 6.3):
+the line, to the simulated meter). Mode C data readout as used here (IEC 62056-21, protocol
+mode C and its message definitions):
 
 1. the reader sends the request ``/?<address>!CR LF`` at 300 baud, 7 data bits, even parity,
    1 stop bit;
@@ -13,7 +13,7 @@ message definitions of 6.3):
    baud code, mode 0 = data readout) and both sides switch to that baud rate;
 4. the meter sends the data message ``STX <data block> ! CR LF ETX BCC``.
 
-The block check character (BCC, clause 6.3.13 / annex on parity) is the XOR of every byte after
+The block check character (BCC) is the XOR of every byte after
 STX up to and including ETX. Each data line carries one register as an OBIS code and a value
 with its unit, e.g. ``1.8.0(001234.567*kWh)`` (active energy import, total) or ``2.8.0(...)``
 (active energy export).
@@ -28,7 +28,7 @@ from .errors import ReadoutError
 
 STX, ETX, ACK, NAK = b"\x02", b"\x03", b"\x06", b"\x15"
 CRLF = b"\r\n"
-SIGN_ON_BAUD = 300                        # clause 6.4.5.3: the request always goes at 300 baud
+SIGN_ON_BAUD = 300                        # mode C: the request always goes at 300 baud
 BAUD_BY_CODE = {"0": 300, "1": 600, "2": 1200, "3": 2400, "4": 4800, "5": 9600, "6": 19200}
 CODE_BY_BAUD = {baud: code for code, baud in BAUD_BY_CODE.items()}
 

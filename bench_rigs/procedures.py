@@ -66,7 +66,8 @@ def measure_test_point(rig: Rig, point: TestPoint, standard: PowerStandard, sour
                      what=f"{point.energy_kwh} kWh on the standard at test point {point.name}")
     error_pct = (run["meter_kwh"] - run["standard_kwh"]) / run["standard_kwh"] * 100
     return {**run, "test_point": point.name, "error_pct": error_pct, "mpe_pct": point.limit.mpe_pct,
-            "band": point.limit.band, "limit_source": point.limit.source}
+            "band": point.limit.band, "band_a": [point.limit.low_a, point.limit.high_a],
+            "limit_source": point.limit.source}
 
 
 def starting_current(rig: Rig, standard: PowerStandard, source: PowerSource, meter: EnergyMeter,

@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--test-mode", action="store_true",
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")
+    from . import bench_cli  # issue 6: harness bench --rig FILE
+    bench_cli.add_parser(verbs)
     return parser
 
 
@@ -237,6 +239,8 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbs = {"run": _run, "requirements": _requirements, "serve": _serve}
+    from . import bench_cli
+    verbs["bench"] = bench_cli.run
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:
