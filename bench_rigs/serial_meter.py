@@ -36,8 +36,14 @@ class IecMeter:
         self.last_telegram: bytes = b""
 
     def identity(self) -> str:
+        """The meter's identification message; a faulty data message after it does not hide it
+        (judging the data message is the readout-integrity check's job)."""
         if self.last_identification is None:
-            self.readout()
+            try:
+                self.readout()
+            except ReadoutError:
+                if self.last_identification is None:
+                    raise
         ident = self.last_identification
         return f"{ident.manufacturer} {ident.identification} (IEC 62056-21 mode C, up to {ident.max_baud} baud)"
 
