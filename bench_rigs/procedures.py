@@ -98,7 +98,17 @@ def switch_relay(rig: Rig, position: str, standard: PowerStandard, source: Power
     channel, test_a = rig.relay_channel, rig.relay_test_current_a
     source.apply(voltage_v=rig.meter.reference_voltage_v, current_a=test_a, power_factor=1.0)
     source.output(True)
-    followed = (lambda a: a < 0.02 * test_a) if position == "open" else (lambda a: abs(a - test_a) <= 0.02 * test_a)
+    try:
+        return command_load_relay(rig, position, standard, relay, load_a=test_a)
+    finally:
+        source.output(False)
+
+
+def command_load_relay(rig: Rig, position: str, standard: PowerStandard, relay: Relay, *, load_a: float) -> dict:
+    """Command the load relay with the source as it is, and watch the load current follow
+    (see `switch_relay`); the source is left on."""
+    channel = rig.relay_channel
+    followed = (lambda a: a < 0.02 * load_a) if position == "open" else (lambda a: abs(a - load_a) <= 0.02 * load_a)
     before_a = standard.current_a()
     started = time.monotonic()
     relay.open(channel) if position == "open" else relay.close_contact(channel)
@@ -110,8 +120,45 @@ def switch_relay(rig: Rig, position: str, standard: PowerStandard, source: Power
             break
         time.sleep(POLL_S)
         current_a = standard.current_a()
-    reported = relay.state(channel)
-    source.output(False)
-    return {"commanded": position, "reported_state": reported, "latency_s": latency_s,
-            "current_before_a": before_a, "current_after_a": current_a, "test_current_a": test_a,
+    return {"commanded": position, "reported_state": relay.state(channel), "latency_s": latency_s,
+            "current_before_a": before_a, "current_after_a": current_a, "test_current_a": load_a,
             "max_latency_s": rig.relay_max_latency_s}
+
+
+def run_load(rig: Rig, power_w: float, standard: PowerStandard, source: PowerSource, relay: Relay) -> float:
+    """A resistive load of ``power_w`` at the reference voltage through the closed load relay,
+    returned once the standard measures it (within 2 %); returns its current. The source stays
+    on (the caller's procedure switches it off).
+
+    Raises:
+        InstrumentTimeout: the load current was not established within three times the relay's
+            declared latency (a set-up failure: the relay or the source did not do its part).
+    """
+    current_a = power_w / rig.meter.reference_voltage_v
+    source.apply(voltage_v=rig.meter.reference_voltage_v, current_a=current_a, power_factor=1.0)
+    relay.close_contact(rig.relay_channel)
+    source.output(True)
+    _wait(lambda: abs(standard.current_a() - current_a) <= 0.02 * current_a, 3 * rig.relay_max_latency_s,
+          f"a load current of {current_a:.3f} A")
+    return current_a
+
+
+def metered_interval(rig: Rig, duration_s: float, standard: PowerStandard, source: PowerSource,
+                     meter: EnergyMeter) -> dict:
+    """One metering interval with the load as it stands (set points and relay untouched): the
+    meter's register advance and the standard's energy over ``duration_s`` of the standard's
+    clock. The source output gates the interval, as for a test point, so the meter's reading
+    covers exactly that time and not the time its readout takes."""
+    source.output(False)
+    before = meter.energy_kwh(rig.meter.register)
+    standard.reset_energy()
+    standard.start_energy()
+    source.output(True)
+    try:
+        _wait(lambda: standard.integration_time_s() >= duration_s, rig.timeout_s, f"a {duration_s} s interval")
+    finally:
+        source.output(False)
+    standard.stop_energy()
+    after = meter.energy_kwh(rig.meter.register)
+    return {"meter_kwh": float(after - before), "standard_kwh": standard.energy_kwh(),
+            "duration_s": standard.integration_time_s()}

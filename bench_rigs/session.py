@@ -23,9 +23,21 @@ from .simulated import SimulatorProcess
 from .visa_scpi import ScpiPowerStandard, ScpiSource, ScpiSwitchUnit, SourceLimits, VisaSession
 
 
+class NoMarketPlatform(HarnessError, AttributeError):
+    """A market operation was asked of a bench run without a market platform (verdict error)."""
+
+
 class BenchSession:
-    def __init__(self, rig: Rig):
+    """Args:
+        rig: the validated rig.
+        market: optionally, the market platform the meter's site reports to (a MarketSUT that
+            also offers demand-response events); its operations are reachable on the session
+            itself, so market steps run unchanged against a bench (signal to settlement).
+    """
+
+    def __init__(self, rig: Rig, market=None):
         self.rig = rig
+        self.market = market
         self.simulator = SimulatorProcess(rig.simulator).start() if rig.simulator is not None else None
         self.instruments: dict = {}
         self.results: list[dict] = []               # every test point measured, for the plot
@@ -100,6 +112,38 @@ class BenchSession:
     # -- what the checks call -------------------------------------------------------------------
     def reset(self) -> None:
         self.safe_state()
+        if self.market is not None:
+            self.market.reset()
+
+    def __getattr__(self, name: str):
+        # only reached for names the bench does not have: the market platform's operations
+        market = self.__dict__.get("market")
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if market is None:
+            raise NoMarketPlatform(f"{name}: this bench run has no market platform (harness bench --sut none)",
+                                   code="no-market-platform", field="--sut")
+        return getattr(market, name)
+
+    @property
+    def meter_id(self) -> str:
+        return self.rig.meter.id
+
+    def run_load(self, power_w: float) -> dict:
+        i = self.instruments
+        current_a = self._guarded(lambda: {"current_a": procedures.run_load(self.rig, power_w, i["standard"], i["source"],
+                                                                                   i["relay"])})
+        return {**current_a, "measured_a": i["standard"].current_a()}
+
+    def command_relay(self, position: str, load_a: float) -> dict:
+        i = self.instruments
+        return self._guarded(lambda: procedures.command_load_relay(self.rig, position, i["standard"], i["relay"],
+                                                                   load_a=load_a))
+
+    def metered_interval(self, duration_s: float) -> dict:
+        i = self.instruments
+        return self._guarded(lambda: procedures.metered_interval(self.rig, duration_s, i["standard"], i["source"],
+                                                                           i["meter"]))
 
     def test_point_names(self) -> list[str]:
         return [p.name for p in self.rig.test_points]
@@ -149,3 +193,6 @@ class BenchSession:
         self.instruments = {}
         if self.simulator is not None:
             self.simulator.stop()
+        if self.market is not None:
+            with suppress(Exception):
+                self.market.close()

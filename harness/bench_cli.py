@@ -42,6 +42,9 @@ def add_parser(verbs) -> None:
                        help="run only scenarios tagged with this HIL requirement (repeatable)")
     bench.add_argument("--features", type=Path, default=None, metavar="DIR",
                        help="directory of HIL .feature files (default: the project's features/hil)")
+    bench.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY|URL|none",
+                       help="the market platform the meter's site reports to, for the signal-to-settlement "
+                            "scenario (default: the bundled reference broker; 'none' to leave it out)")
     bench.add_argument("-q", "--quiet", action="store_true", help="less output while running")
 
 
@@ -58,7 +61,8 @@ def run(args) -> int:
     report_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("conformance.json", "conformance.html", "junit.xml", "meter-error.png", "meter-error.svg"):
         (report_dir / stale).unlink(missing_ok=True)
-    plugin = BenchPlugin(args.rig, report_dir, tuple(args.requirement))
+    plugin = BenchPlugin(args.rig, report_dir, tuple(args.requirement),
+                         None if args.sut == "none" else args.sut)
     suite = Path(__file__).parent / "suite"
     rootdir = os.path.commonpath([suite, features])
     pytest_args = [str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", rootdir,

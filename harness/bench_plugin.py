@@ -27,7 +27,8 @@ class BenchPlugin(HarnessPlugin):
         requirements: if given, run only scenarios covering one of these IDs.
     """
 
-    def __init__(self, rig_path: Path, report_dir: Path, requirements: tuple[str, ...] = ()):
+    def __init__(self, rig_path: Path, report_dir: Path, requirements: tuple[str, ...] = (),
+                 market_spec: str | None = "reference"):
         self.sut_spec = str(rig_path)
         self.profile = catalog.profile("hil")
         self.report_dir = report_dir
@@ -41,10 +42,15 @@ class BenchPlugin(HarnessPlugin):
         self.record = None
         self.started_at = datetime.now(timezone.utc)
         self.collection_failed = False
-        shutil.rmtree(report_dir / "sut-work", ignore_errors=True)
-        self.sut = load_bench(rig_path)       # a bad rig or a dead instrument: exit 2 before any scenario
+        workdir = report_dir / "sut-work"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        # a bad rig, a dead instrument or an unreachable market: exit 2 before any scenario
+        self.sut = load_bench(rig_path, market_spec, workdir=str(workdir))
         self.description = self.sut.description
         self.wire = WireLog(report_dir / "wire")
+        if hasattr(self.sut.market, "wire_tap"):
+            self.sut.market.wire_tap = self.wire.record
 
     def pytest_sessionfinish(self, session, exitstatus):
         super().pytest_sessionfinish(session, exitstatus)

@@ -4,3 +4,4 @@ from harness.steps.common import *  # noqa: F401,F403
 from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
 from harness.steps.bench import *  # noqa: F401,F403
+from harness.steps.signal_to_settlement import *  # noqa: F401,F403

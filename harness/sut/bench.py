@@ -1,4 +1,7 @@
 """The bench boundary: what HIL steps may ask of a meter on its rig (house rule 6 for hardware).
+When ``harness bench`` is given a market platform (``--sut``), the bench also answers the
+`MarketSUT` and `DemandResponseSUT` operations by passing them to it, so one ``sut`` carries a
+DR signal from the platform to the relay and the meter's readings back to settlement.
 
 A `BenchSUT` is the meter under test with the rig around it: `bench_rigs.session.BenchSession`
 implements it for any rig file, with real or simulated instruments. Every operation returns
@@ -19,6 +22,7 @@ class BenchSUT(Protocol):
     description: SUTDescription
     identities: dict                  # role -> driver, address, *IDN?/identification, calibration
     results: list[dict]               # every test point measured, in order
+    meter_id: str                     # the meter under test's id, as the market knows it
 
     def reset(self) -> None: ...                       # safe state: source off, relays safe
     def test_point_names(self) -> list[str]: ...
@@ -27,21 +31,30 @@ class BenchSUT(Protocol):
     def run_creep(self) -> dict: ...
     def switch_relay(self, position: str) -> dict: ... # reported_state, latency_s (None: never followed)
     def meter_readout(self): ...                       # bench_rigs.iec62056.Readout
+    def run_load(self, power_w: float) -> dict: ...    # load on through the closed relay
+    def command_relay(self, position: str, load_a: float) -> dict: ...  # as switch_relay, source as it is
+    def metered_interval(self, duration_s: float) -> dict: ...         # meter_kwh, standard_kwh
     def close(self) -> None: ...
 
 
-def load_bench(rig_path: str | Path) -> BenchSUT:
+def load_bench(rig_path: str | Path, market_spec: str | None = None, *, workdir: str = "") -> BenchSUT:
     """Open the rig named by ``--rig``: validate it, start its simulator if it has one, open and
     identify every instrument, and put the bench in its safe state.
 
+    Args:
+        market_spec: the market platform the site reports to (``--sut``: ``reference``, a
+            factory, or a URL), for the signal-to-settlement scenario; None for none.
     Raises:
         HarnessError: an invalid rig file (field named) or an instrument that cannot be opened.
     """
     from bench_rigs.rig import load_rig
     from bench_rigs.session import BenchSession
 
+    from . import load_sut
+
     rig = load_rig(rig_path)
-    session = BenchSession(rig)
+    market = load_sut(market_spec, workdir=workdir) if market_spec else None
+    session = BenchSession(rig, market)
     meter = rig.meter
     session.description = SUTDescription(
         name=f"meter {meter.id} ({meter.standard} class {meter.accuracy_class}) on rig {rig.name!r}",

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 RIG = Path(__file__).resolve().parents[2] / "bench_rigs" / "rigs" / "simulated.yaml"
-HIL = {"HIL-METER-ACCURACY", "HIL-METER-STARTING", "HIL-METER-CREEP", "HIL-READOUT-INTEGRITY", "HIL-RELAY-SWITCH"}
+HIL = {"HIL-METER-ACCURACY", "HIL-METER-STARTING", "HIL-METER-CREEP", "HIL-READOUT-INTEGRITY", "HIL-RELAY-SWITCH",
+       "HIL-SIGNAL-TO-SETTLEMENT"}
 
 
 def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
@@ -60,18 +61,20 @@ def test_an_in_class_meter_on_a_sound_rig_passes_everything(tmp_path):
 
 
 @pytest.mark.parametrize("fault, changes, broken", [
-    ("out-of-class meter (+2.5 %)", {"simulator__meter__error_pct": 2.5}, "HIL-METER-ACCURACY"),
-    ("creeping meter (5 W at no load)", {"simulator__meter__creep_w": 5.0}, "HIL-METER-CREEP"),
-    ("meter deaf below 0.05 A", {"simulator__meter__starting_current_a": 0.05}, "HIL-METER-STARTING"),
+    ("out-of-class meter (+2.5 %)", {"simulator__meter__error_pct": 2.5}, {"HIL-METER-ACCURACY"}),
+    ("creeping meter (5 W at no load)", {"simulator__meter__creep_w": 5.0}, {"HIL-METER-CREEP"}),
+    ("meter deaf below 0.05 A", {"simulator__meter__starting_current_a": 0.05}, {"HIL-METER-STARTING"}),
+    # a welded contact also keeps the DR event's load on: no reduction to credit
     ("welded relay contact", {"simulator__relays": {"1": {"stuck": "closed", "initial": "closed"}}},
-     "HIL-RELAY-SWITCH"),
-    ("slow relay (0.6 s)", {"simulator__relays": {"1": {"latency_s": 0.6}}}, "HIL-RELAY-SWITCH"),
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
+    ("slow relay (0.6 s)", {"simulator__relays": {"1": {"latency_s": 0.6}}},
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
 ])
 def test_each_fault_fails_exactly_its_requirement(tmp_path, fault, changes, broken):
     code, record, _, output = bench(tmp_path, **changes)
     assert code == 1, output
-    assert verdicts(record) == {**dict.fromkeys(HIL, "pass"), broken: "fail"}, fault
-    failing = [s for r in record["requirements"] if r["id"] == broken for s in r["scenarios"] if s["outcome"] == "fail"]
+    assert verdicts(record) == {**dict.fromkeys(HIL, "pass"), **dict.fromkeys(broken, "fail")}, fault
+    failing = [s for r in record["requirements"] if r["id"] in broken for s in r["scenarios"] if s["outcome"] == "fail"]
     assert failing and all(any(m["outcome"] == "fail" for m in s["measurements"]) for s in failing)
 
 
