@@ -26,7 +26,7 @@ READINGS_STORED = m.declare("readings_stored", unit="count",
 @pytest.fixture
 def site() -> dict:
     """What the site controller knows: the load it runs and the resources' meters."""
-    return {"meters": {}, "load_a": None, "intervals": []}
+    return {"meters": {}, "load_a": None, "load_w": None, "intervals": []}
 
 
 @given(parsers.parse('a prosumer "{name}" at grid node "{node}" whose load "{resource}" of {kw:g} kW at {volts:g} V '
@@ -52,6 +52,7 @@ def _(sut, event_id: str, ven: str, start: str, minutes: int, level: int):
 @given(parsers.parse('the load of "{name}" draws {kw:g} kW through the closed load relay'))
 def _(sut, site: dict, name: str, kw: float):
     site["load_a"] = sut.run_load(kw * 1000)["current_a"]
+    site["load_w"] = kw * 1000
 
 
 @when(parsers.parse("the market time is {when}"))
@@ -90,9 +91,15 @@ def _(sut, site: dict, evidence: m.ScenarioEvidence, count: int, minutes: int, s
     evidence.measure(READINGS_STORED, stored.get("stored"), m.equals(count), field="/stored", subject=resource)
 
 
-@then("the meter under test shows the drop: no energy registered in the event")
-def _(site: dict, evidence: m.ScenarioEvidence):
+@then(parsers.parse("the meter under test shows the drop: it registers under {share:g} % of the load's energy "
+                    "in the event"))
+def _(sut, site: dict, evidence: m.ScenarioEvidence, share: float):
+    # A drop, not zero: a meter's creep at no load is HIL-METER-CREEP's business, not this chain's.
     registered = sum(r["meter_kwh"] for r in site["intervals"])
     standard = sum(r["standard_kwh"] for r in site["intervals"])
-    evidence.measure(METER_IN_EVENT, round(registered, 6), at_most(0.0), field="/registers/1.8.0",
-                     subject=f"{len(site['intervals'])} intervals; the standard measured {standard:.6f} kWh")
+    seconds = sum(r["duration_s"] for r in site["intervals"])
+    undisturbed_kwh = site["load_w"] * seconds / 3.6e6
+    evidence.measure(METER_IN_EVENT, round(registered, 6), at_most(share / 100 * undisturbed_kwh),
+                     field="/registers/1.8.0",
+                     subject=f"{len(site['intervals'])} intervals, {seconds:.0f} s on the standard's clock; the load "
+                             f"would have drawn {undisturbed_kwh:.3f} kWh; the standard measured {standard:.6f} kWh")

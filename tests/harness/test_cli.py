@@ -16,13 +16,14 @@ def test_requirements_table_lists_catalog_with_coverage(harness_cli):
     run = harness_cli("requirements")
     assert run.exit_code == 0
     assert "Y2072-7.5-02" in run.output and "Y2072-10-05" in run.output
-    assert "61 requirements catalogued, 4 encoded by scenarios." in run.output
+    # 61 Y.2072 entries (4 encoded) + 6 HIL-* bench checks (issue 6), all encoded
+    assert "67 requirements catalogued, 10 encoded by scenarios." in run.output
 
 
 def test_requirements_json_matches_table(harness_cli):
     run = harness_cli("requirements", "--format", "json")
     rows = json.loads(run.output)
-    assert len(rows) == 61
+    assert len(rows) == 67
     by_id = {r["id"]: r for r in rows}
     assert by_id["Y2072-7.1-04"]["level"] == "recommended"
     assert by_id["Y2072-7.5-03"]["source"] == "ITU-T Y.2072 7.5"
