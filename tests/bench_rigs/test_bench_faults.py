@@ -106,3 +106,20 @@ def test_a_bad_rig_stops_before_any_scenario_naming_the_field(tmp_path):
     code, record, _, output = bench(tmp_path, safe_limits={"max_voltage_v": 265, "max_current_a": 30})
     assert code == 2 and not record
     assert "/test_points/5/current_a" in output
+
+
+def test_the_other_drivers_on_the_same_bench(tmp_path):
+    """A Modbus RTU meter and a SCPI switch unit in place of the optical port and the relay
+    board: same features, same simulated circuit, only the rig's instrument entries differ."""
+    instruments = yaml.safe_load(RIG.read_text())["instruments"]
+    instruments["meter"] = {"driver": "modbus-rtu", "port": "{sim}/modbus", "device_id": 1, "baud": 9600,
+                            "registers": {"1.8.0": 72, "2.8.0": 74}}
+    instruments["relay"] = {"driver": "scpi-switch", "resource": "ASRL{sim}/switch::INSTR", "visa_library": "@py"}
+    code, record, _, output = bench(tmp_path, instruments=instruments)
+    found = verdicts(record)
+    assert {rid: found[rid] for rid in HIL - {"HIL-READOUT-INTEGRITY"}} == dict.fromkeys(
+        HIL - {"HIL-READOUT-INTEGRITY"}, "pass"), output
+    # a Modbus meter has no IEC 62056-21 data message to judge: the harness says so (error), never "pass"
+    assert found["HIL-READOUT-INTEGRITY"] == "error" and code == 1
+    assert record["bench"]["instruments"]["relay"]["identity"] == "SIMLAB,SW-16,SN0003,1.4"
+    assert record["bench"]["instruments"]["meter"]["driver"] == "modbus-rtu"
