@@ -23,7 +23,7 @@ class SerialRelayBoard:
                  timeout_s: float = 1.0):
         self.name, self.safe = name, dict(safe)
         try:
-            self._line = serial.Serial(port, baudrate=baud, timeout=timeout_s)
+            self._line = serial.serial_for_url(port, baudrate=baud, timeout=timeout_s)
         except serial.SerialException as exc:
             raise InstrumentError(f"{name}: cannot open {port}: {exc}", code="serial-open",
                                   field=f"/instruments/{name}/port", actual=port) from exc

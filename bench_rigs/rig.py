@@ -126,6 +126,8 @@ def parse_rig(document: Any, path: Path) -> Rig:
         raise RigError("a rig file is a mapping", code="bad-type", field="", expected="mapping",
                        actual=type(document).__name__)
     simulator = _get(document, "simulator", dict, "", None)
+    if simulator is not None:
+        _check_simulator(simulator)
     limits = _get(document, "safe_limits", dict, "")
     max_voltage = _positive(limits, "max_voltage_v", "/safe_limits")
     max_current = _positive(limits, "max_current_a", "/safe_limits")
@@ -168,6 +170,20 @@ def parse_rig(document: Any, path: Path) -> Rig:
         max_voltage_v=max_voltage, max_current_a=max_current,
         timeout_s=_positive(document, "timeout_s", "", 60.0), simulator=simulator,
         calibration=_get(document, "calibration", dict, "", {}))
+
+
+def _check_simulator(node: dict) -> None:
+    """Build the simulated circuit once here, so a bad simulator section is refused with the rest
+    of the rig instead of when its process starts."""
+    from .simulators.bench import build_physics
+    for section in ("meter", "relays"):
+        if section in node and not isinstance(node[section], dict):
+            raise RigError(f"simulator {section} is a mapping", code="bad-type", field=f"/simulator/{section}")
+    try:
+        build_physics(node)
+    except (TypeError, ValueError) as exc:
+        raise RigError(f"invalid simulator section: {exc}", code="bad-value", field="/simulator",
+                       actual=str(exc)) from exc
 
 
 def _instruments(node: dict, simulated: bool) -> dict[str, InstrumentSpec]:

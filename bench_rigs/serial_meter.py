@@ -22,7 +22,8 @@ from .errors import InstrumentError, InstrumentTimeout, ReadoutError
 
 class IecMeter:
     """Args:
-        port: serial device (``/dev/ttyUSB0``, a pty link...).
+        port: serial device (``/dev/ttyUSB0``, a pty link...) or a pyserial URL such as
+            ``rfc2217://host:port`` (a network serial server that also carries the baud change).
         name: the rig's name for the meter (error messages).
         address: device address for the request (empty: any meter).
         timeout_s: per message.
@@ -59,7 +60,7 @@ class IecMeter:
             InstrumentError: the port cannot be opened.
         """
         try:
-            line = serial.Serial(self.port, baudrate=iec.SIGN_ON_BAUD, bytesize=serial.SEVENBITS,
+            line = serial.serial_for_url(self.port, baudrate=iec.SIGN_ON_BAUD, bytesize=serial.SEVENBITS,
                                  parity=serial.PARITY_EVEN, stopbits=serial.STOPBITS_ONE, timeout=self.timeout_s)
         except serial.SerialException as exc:
             raise InstrumentError(f"{self.name}: cannot open {self.port}: {exc}", code="serial-open",

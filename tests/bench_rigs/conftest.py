@@ -9,15 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_rigs.simulators.physics import BenchPhysics, MeterModel, RelayModel
 from bench_rigs.simulators.pty_port import PtyPort
-
-SIM_DIR = Path(__file__).resolve().parents[2] / "bench_rigs" / "sim"
-
-
-def make_physics(meter: MeterModel | None = None, relay: RelayModel | None = None, **kwargs) -> BenchPhysics:
-    return BenchPhysics(meter or MeterModel(), {1: relay or RelayModel()}, time_scale=kwargs.pop("time_scale", 36000),
-                        seed=1, **kwargs)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from bench_rigs.instruments import EnergyMeter
 from bench_rigs.modbus_meter import ModbusMeter
 from bench_rigs.simulators.modbus_meter import SimulatedModbusMeter
 from bench_rigs.simulators.physics import MeterModel
-from conftest import make_physics
+from bench_helpers import make_physics
 
 
 @pytest.fixture

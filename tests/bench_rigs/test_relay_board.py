@@ -8,7 +8,7 @@ from bench_rigs.instruments import Relay
 from bench_rigs.relay_board import SerialRelayBoard
 from bench_rigs.simulators.physics import RelayModel
 from bench_rigs.simulators.relay_board import SimulatedRelayBoard
-from conftest import make_physics
+from bench_helpers import make_physics
 
 
 def board(pty_factory, relay: RelayModel):

@@ -87,3 +87,15 @@ def test_an_iec_meter_needs_ib(document):
     iec["meter"]["ib_a"] = 5
     rig = parse_rig(iec, RIGS / "x.yaml")
     assert {p.name: p.limit.mpe_pct for p in rig.test_points}["Itr"] == 1.0   # 0.1 Ib <= I
+
+
+@pytest.mark.parametrize("simulator, message", [
+    ({"meter": {"error_pct": 1.0, "flux_capacitor": True}}, "flux_capacitor"),
+    ({"relays": {"1": {"stuck": "sideways"}}}, "stuck"),
+    ({"time_scale": 0}, "time_scale"),
+    ({"meter": [1, 2]}, "mapping"),
+])
+def test_a_bad_simulator_section_is_refused_with_the_rig(document, simulator, message):
+    with pytest.raises(RigError) as caught:
+        parse_rig(edit(document, "simulator", simulator), RIGS / "x.yaml")
+    assert caught.value.field.startswith("/simulator") and message in str(caught.value)

@@ -10,7 +10,7 @@ from bench_rigs.instruments import ReadoutMeter
 from bench_rigs.serial_meter import IecMeter
 from bench_rigs.simulators.iec_meter import SimulatedIecMeter
 from bench_rigs.simulators.physics import MeterModel
-from conftest import make_physics
+from bench_helpers import make_physics
 
 
 def test_readout_session_at_300_baud_then_the_agreed_rate(pty_factory):

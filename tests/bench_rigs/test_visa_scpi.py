@@ -8,7 +8,7 @@ from bench_rigs.errors import InstrumentError, InstrumentTimeout, SafetyLimitErr
 from bench_rigs.instruments import PowerSource, PowerStandard, Relay
 from bench_rigs.simulators import scpi
 from bench_rigs.visa_scpi import ScpiPowerStandard, ScpiSource, ScpiSwitchUnit, SourceLimits, VisaSession
-from conftest import SIM_DIR, make_physics
+from bench_helpers import SIM_DIR, make_physics
 
 
 def sim(device: str, resource: str, **kwargs) -> VisaSession:
