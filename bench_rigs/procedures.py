@@ -120,6 +120,13 @@ def command_load_relay(rig: Rig, position: str, standard: PowerStandard, relay: 
             break
         time.sleep(POLL_S)
         current_a = standard.current_a()
+    if latency_s is not None:
+        # Settle for the declared latency and look again: an earlier command still in flight
+        # (a relay commanded twice in quick succession) must not pass for this one.
+        time.sleep(max(0.0, started + rig.relay_max_latency_s - time.monotonic()))
+        current_a = standard.current_a()
+        if not followed(current_a):
+            latency_s = None
     return {"commanded": position, "reported_state": relay.state(channel), "latency_s": latency_s,
             "current_before_a": before_a, "current_after_a": current_a, "test_current_a": load_a,
             "max_latency_s": rig.relay_max_latency_s}
@@ -136,10 +143,13 @@ def run_load(rig: Rig, power_w: float, standard: PowerStandard, source: PowerSou
     """
     current_a = power_w / rig.meter.reference_voltage_v
     source.apply(voltage_v=rig.meter.reference_voltage_v, current_a=current_a, power_factor=1.0)
+    commanded = time.monotonic()
     relay.close_contact(rig.relay_channel)
     source.output(True)
-    _wait(lambda: abs(standard.current_a() - current_a) <= 0.02 * current_a, 3 * rig.relay_max_latency_s,
-          f"a load current of {current_a:.3f} A")
+    established = lambda: abs(standard.current_a() - current_a) <= 0.02 * current_a  # noqa: E731
+    _wait(established, 3 * rig.relay_max_latency_s, f"a load current of {current_a:.3f} A")
+    time.sleep(max(0.0, commanded + rig.relay_max_latency_s - time.monotonic()))   # settle, as above
+    _wait(established, 3 * rig.relay_max_latency_s, f"a steady load current of {current_a:.3f} A")
     return current_a
 
 

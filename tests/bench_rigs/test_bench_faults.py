@@ -67,7 +67,7 @@ def test_an_in_class_meter_on_a_sound_rig_passes_everything(tmp_path):
     # a welded contact also keeps the DR event's load on: no reduction to credit
     ("welded relay contact", {"simulator__relays": {"1": {"stuck": "closed", "initial": "closed"}}},
      {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
-    ("slow relay (0.6 s)", {"simulator__relays": {"1": {"latency_s": 0.6}}},
+    ("slow relay (0.3 s)", {"simulator__relays": {"1": {"latency_s": 0.3}}},
      {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
 ])
 def test_each_fault_fails_exactly_its_requirement(tmp_path, fault, changes, broken):
