@@ -99,3 +99,10 @@ def test_a_bad_simulator_section_is_refused_with_the_rig(document, simulator, me
     with pytest.raises(RigError) as caught:
         parse_rig(edit(document, "simulator", simulator), RIGS / "x.yaml")
     assert caught.value.field.startswith("/simulator") and message in str(caught.value)
+
+
+def test_the_example_lab_rig_validates_without_hardware():
+    rig = load_rig(RIGS / "example-lab.yaml")
+    assert rig.simulator is None and rig.meter.standard == "IEC62053-21"
+    assert {p.name: p.limit.mpe_pct for p in rig.test_points} == {
+        "0.05 Ib": 1.5, "0.1 Ib": 1.0, "Ib": 1.0, "Ib PF 0.5i": 1.0, "Ib PF 0.8c": 1.0, "Imax": 1.0}
