@@ -49,6 +49,7 @@ bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR sche
 	$(BIN)/python bench/vtn_polls.py
 	$(BIN)/python bench/message_rules.py
 	$(BIN)/python bench/billing.py
+	$(BIN)/python bench/hil.py
 
 clean:  ## remove the virtualenv and generated reports
 	rm -rf $(VENV) reports .pytest_cache

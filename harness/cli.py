@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_bill_verb(verbs)
     from .meter_import import add_verb as add_meter_verb
     add_meter_verb(verbs)
+    from . import bench_cli  # issue 6: harness bench --rig FILE
+    bench_cli.add_parser(verbs)
     return parser
 
 
@@ -298,8 +300,9 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    from . import bench_cli
     verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run,
-             "bill": _bill, "meter": _meter}
+             "bill": _bill, "meter": _meter, "bench": bench_cli.run}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

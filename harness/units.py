@@ -14,6 +14,7 @@ UNITS: dict[str, str] = {
     "%": "percent",
     "count": "number of items",
     "s": "second",
+    "A": "ampere",          # bench checks (issue 6)
 }
 
 

@@ -8,3 +8,5 @@ from harness.steps.aggregator import *  # noqa: F401,F403
 from harness.steps.balancing import *  # noqa: F401,F403
 from harness.steps.messages import *  # noqa: F401,F403
 from harness.steps.billing import *  # noqa: F401,F403
+from harness.steps.bench import *  # noqa: F401,F403
+from harness.steps.signal_to_settlement import *  # noqa: F401,F403

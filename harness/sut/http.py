@@ -257,6 +257,13 @@ class HttpSUT(HttpDomainOps, HttpVtnClient):
     def submit_readings(self, meter_id: str, readings: Sequence[Mapping]) -> Response:
         return self._call("POST", f"/meters/{_q(meter_id)}/readings", {"readings": list(readings)})
 
+    # demand response (harness.sut.demand_response.DemandResponseSUT; issue 6, signal to bill)
+    def create_dr_event(self, event: Mapping) -> Response:
+        return self._call("POST", "/dr-events", dict(event))
+
+    def get_dr_event(self, event_id: str) -> Response:
+        return self._call("GET", f"/dr-events/{_q(event_id)}")
+
     def verify_delivery(self, contract_id: str) -> Response:
         return self._call("POST", f"/contracts/{_q(contract_id)}/delivery", {})
 

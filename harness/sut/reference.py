@@ -103,6 +103,13 @@ class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost):
     def settle_contract(self, contract_id: str) -> Response:
         return self._call(self.broker.settle_contract, contract_id)
 
+    # demand response (harness.sut.demand_response.DemandResponseSUT; issue 6, signal to bill)
+    def create_dr_event(self, event: Mapping) -> Response:
+        return self._call(self.broker.create_dr_event, event)
+
+    def get_dr_event(self, event_id: str) -> Response:
+        return self._call(self.broker.get_dr_event, event_id)
+
     def ledger(self) -> Response:
         return self._call(self.broker.ledger_entries)
 

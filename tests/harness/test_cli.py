@@ -23,7 +23,7 @@ def test_requirements_table_lists_catalog_with_coverage(harness_cli):
     from harness.features import coverage, default_features_dir
     encoded = sum(1 for r in catalog.requirements() if coverage(default_features_dir()).get(r.id))
     assert f"{len(catalog.requirements())} requirements catalogued, {encoded} encoded by scenarios." in run.output
-    assert encoded >= 23 + 5 + 14  # Y.2072 7.1-7.5 and 9.4-03/04, MSG, SC38 and GDPR
+    assert encoded >= 23 + 5 + 14 + 6  # Y.2072 7.1-7.5 and 9.4-03/04, MSG, SC38/GDPR, HIL
 
 
 def test_requirements_json_matches_table(harness_cli):
