@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_evidence import add_lab_key_option
 from .features import coverage, default_features_dir
 
 _EPILOG = """\
@@ -46,6 +47,7 @@ def add_parser(verbs) -> None:
                        help="the market platform the meter's site reports to, for the signal-to-settlement "
                             "scenario (default: the bundled reference broker; 'none' to leave it out)")
     bench.add_argument("-q", "--quiet", action="store_true", help="less output while running")
+    add_lab_key_option(bench)
 
 
 def run(args) -> int:

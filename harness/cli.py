@@ -92,9 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--features", type=Path, default=None, metavar="DIR",
                      help="directory of .feature files (default: the project's features/)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output while running")
-    run.add_argument("--lab-key", type=Path, default=None, metavar="PEM",
-                     help="Ed25519 key that signs the evidence bundle (default: $HARNESS_LAB_KEY, else "
-                          "~/.config/energy-harness/lab-key.pem, created on first use)")
+    cli_evidence.add_lab_key_option(run)
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                      help="further options passed to pytest, after '--'")
 
@@ -151,6 +149,7 @@ def _add_bill_verb(verbs) -> None:
                         help="optional: the retailer's pseudonym domain key (hex), to recompute customer pseudonyms")
     verify.add_argument("--report-dir", type=Path, default=Path("reports/bills"), metavar="DIR",
                         help="where the reports go (default: reports/bills)")
+    cli_evidence.add_lab_key_option(verify)
     verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: on a terminal, or for 200 bills or more)")
 
@@ -162,7 +161,20 @@ def _meter(args) -> int:
 
 def _bill(args) -> int:
     from .billing.verify import main as verify_main
-    return verify_main(args)
+    return _sealed(verify_main(args), args, "all bills pass", "a bill fails")
+
+
+def _bench(args) -> int:
+    from . import bench_cli
+    return _sealed(bench_cli.run(args), args, "all HIL requirements pass", "not all HIL requirements pass")
+
+
+def _sealed(status: int, args, passed: str, failed: str) -> int:
+    """Seal the report directory of a verb that wrote its reports (exit 0 or 1)."""
+    if status in (EXIT_CONFORMANT, EXIT_NOT_CONFORMANT):
+        cli_evidence.seal_run(args.report_dir.resolve(), args.lab_key, command="harness " + " ".join(args.argv),
+                              version=__version__, verdict=passed if status == EXIT_CONFORMANT else failed)
+    return status
 
 
 def _requirements(args) -> int:
@@ -300,9 +312,8 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    from . import bench_cli
     verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run,
-             "bill": _bill, "meter": _meter, "bench": bench_cli.run}
+             "bill": _bill, "meter": _meter, "bench": _bench}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

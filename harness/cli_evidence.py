@@ -61,6 +61,12 @@ def run(args) -> int:
     return 1
 
 
+def add_lab_key_option(parser) -> None:
+    parser.add_argument("--lab-key", type=Path, default=None, metavar="PEM",
+                        help="Ed25519 key that signs the evidence bundle (default: $HARNESS_LAB_KEY, else "
+                             "~/.config/energy-harness/lab-key.pem, created on first use)")
+
+
 def seal_run(report_dir: Path, lab_key_path: Path | None, *, command: str, version: str,
              verdict: str | None) -> None:
     """Seal a finished run's report directory and say where the key came from."""

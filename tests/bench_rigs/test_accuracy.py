@@ -9,7 +9,7 @@ IEC = MeterCurrents(imax_a=60, ib_a=5)
 
 
 @pytest.mark.parametrize("cls, current, pf, mpe", [
-    ("A", 0.25, 1, 3.5), ("A", 0.5, 1, 2.0), ("B", 0.49, 1, 2.0), ("B", 0.5, 1, 1.5), ("B", 60, -0.8, 1.5),
+    ("A", 0.25, 1, 3.5), ("A", 0.5, 1, 3.5), ("B", 0.49, 1, 2.0), ("B", 0.5, 1, 2.0), ("B", 60, -0.8, 2.0),
     ("C", 0.3, 0.5, 1.0), ("C", 60, 1, 0.7),
 ])
 def test_mid_annex_v_table_2(cls, current, pf, mpe):

@@ -158,3 +158,14 @@ def test_the_other_drivers_on_the_same_bench(runs):
     assert found["HIL-READOUT-INTEGRITY"] == "error" and code == 1
     assert record["bench"]["instruments"]["relay"]["identity"] == "SIMLAB,SW-16,SN0003,1.4"
     assert record["bench"]["instruments"]["meter"]["driver"] == "modbus-rtu"
+
+
+
+def test_a_bench_run_seals_its_reports_as_evidence(runs):
+    from harness import evidence
+    code, _, reports, output = runs["sound"].result()
+    assert code == 0, output
+    result = evidence.verify(reports)
+    assert result.ok and result.artefacts_checked > 3, result.problems
+    listed = {e["path"] for e in json.loads((reports / evidence.MANIFEST).read_text())["artefacts"]}
+    assert {"meter-error.png", "conformance.json", "junit.xml"} <= listed

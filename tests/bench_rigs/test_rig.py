@@ -20,7 +20,7 @@ def test_the_simulated_rig_loads():
     rig = load_rig(RIGS / "simulated.yaml")
     assert rig.meter.standard == "MID" and rig.meter.accuracy_class == "B"
     limits = {p.name: p.limit.mpe_pct for p in rig.test_points}
-    assert limits["Imin"] == 2.0 and limits["Imax"] == 1.5
+    assert limits["Imin"] == 2.0 and limits["Imax"] == 2.0
     assert rig.simulator["seed"] == 20260601 and rig.relay_safe_state == "open"
     assert rig.instruments["meter"].driver == "iec62056-21"
 

@@ -39,6 +39,9 @@ def test_the_broker_s_own_bills_all_pass(harness_cli, corpora, tmp_path):
     assert len(junit.findall("testsuite/testcase")) == 10 * 12 and not junit.findall(".//failure")
     dana = next(b for b in bills if b["supply_point_id"] == "M-D1" and b["bill_id"] == "BILL-000009")
     assert dana["requirements"]["SC38-DR-CBL"] == "pass"
+    from harness import evidence  # the verification's reports are sealed like a run's
+    sealed = evidence.verify(tmp_path / "out")
+    assert sealed.ok and sealed.artefacts_checked >= 4, sealed.problems
 
 
 def test_each_fault_is_reported_on_its_requirement(harness_cli, corpora, tmp_path):
