@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from .adapters.flow_solver import solve_trading_flow
 from .adapters.sqlite_repository import SqliteRepository
 from .core import ledger
 from .core.bids import Bid, parse_bid, validate_bid
@@ -126,7 +127,8 @@ class ReferenceBroker(DemandResponseMixin):
                 raise NotFound(FieldError("unknown-product", "/product_id", f"no product {product_id!r}"))
             bids = [Bid.from_record(r) for r in self.repo.find("bids", product_id=product_id)]
             participants = {r["participant_id"]: Participant(**r) for r in self.repo.find("participants")}
-            outcome = clear_product(product, bids, participants, self.rules, now)
+            outcome = clear_product(product, bids, participants, self.rules, now,
+                                    solve=solve_trading_flow)  # min-cost flow (issue 7)
             for bid in outcome.bids:
                 self.repo.put("bids", bid.to_record())
             for contract in outcome.contracts:

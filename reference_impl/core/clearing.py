@@ -18,7 +18,7 @@ Bids that had expired before the gate closed are retired as expired, never match
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +29,7 @@ from .contracts import Contract
 from .notifications import Notification, notify
 from .products import Participant, Product
 from .rules import MarketRules
-from .trading import Arc, Node, Objective, TradingNetwork, solve_trading
+from .trading import Arc, Node, Objective, TradingNetwork, TradingPlan, solve_trading
 
 UNSERVED_NODE = "unserved"
 # Energy is contracted to the watt-hour; smaller LP flows are numerical noise.
@@ -64,7 +64,8 @@ def _eligible(sell: Bid, buy: Bid, transfer: Decimal) -> bool:
 
 
 def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[str, Participant],
-                  rules: MarketRules, now: datetime) -> ClearingOutcome:
+                  rules: MarketRules, now: datetime,
+                  solve: Callable[..., TradingPlan] = solve_trading) -> ClearingOutcome:
     """Close the gate on one product and match its open bids.
 
     Args:
@@ -73,6 +74,9 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
         participants: registered participants by id (for grid nodes and notifications).
         rules: market rules (currency, transfer costs, token price).
         now: gate closure time.
+        solve: ``solve(network, objective=...)`` returning a ``TradingPlan``; the in-process
+            PuLP/HiGHS LP by default, the min-cost-flow worker in the broker
+            (``adapters.flow_solver.solve_trading_flow``); both give the same optimum.
     Returns:
         the contracts, updated bids, notifications and ledger payloads, to be stored together.
     """
@@ -109,8 +113,8 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
         # The standard objective (generation cost + transfer cost) is the one whose optimum is
         # the welfare optimum here; seed 004's product form tc·gc would price every arc out of
         # the unserved node at zero.
-        plan = solve_trading(TradingNetwork(nodes=tuple(nodes), arcs=tuple(arcs)),
-                             objective=Objective.STANDARD)
+        plan = solve(TradingNetwork(nodes=tuple(nodes), arcs=tuple(arcs)),
+                     objective=Objective.STANDARD)
         if plan.status != "optimal":
             raise RuntimeError(f"clearing LP for {product.product_id} ended {plan.status}; "
                                "the unserved node should make it always feasible")
