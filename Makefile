@@ -44,6 +44,7 @@ requirements: $(STAMP)  ## print the requirement catalog with coverage
 
 bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate, VTN polls/s
 	$(BIN)/python bench/clearing.py
+	$(BIN)/python bench/city_scale.py
 	$(BIN)/python bench/xml_validation.py
 	$(BIN)/python bench/readings.py
 	$(BIN)/python bench/vtn_polls.py
