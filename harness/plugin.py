@@ -74,6 +74,9 @@ class HarnessPlugin:
         config.stash[PLUGIN] = self
         for req in catalog.requirements():
             config.addinivalue_line("markers", f"{marker_name(req.id)}: {req.source} - {req.title}")
+        # Examples tagged @city_scale hold the large instances (issue 7); `-m "not city_scale"`
+        # leaves them out of a quick run.
+        config.addinivalue_line("markers", "city_scale: example rows with city-scale instances")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_bdd_apply_tag(self, tag, function):

@@ -14,6 +14,7 @@ UNITS: dict[str, str] = {
     "%": "percent",
     "count": "number of items",
     "s": "second",
+    "ratio": "dimensionless ratio (a relative difference)",
 }
 
 

@@ -23,10 +23,11 @@ from .core.parsing import fmt_instant
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
+from .decision_service import DecisionServiceMixin
 from .dr_service import DemandResponseMixin
 
 
-class ReferenceBroker(DemandResponseMixin):
+class ReferenceBroker(DemandResponseMixin, DecisionServiceMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.

@@ -3,3 +3,4 @@ module that defines them, so they are star-imported here)."""
 from harness.steps.common import *  # noqa: F401,F403
 from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
+from harness.steps.optimality import *  # noqa: F401,F403

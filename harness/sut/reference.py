@@ -102,6 +102,13 @@ class ReferenceSUT:
     def ledger(self) -> Response:
         return self._call(self.broker.ledger_entries)
 
+    # -- decision services (harness.sut.decisions.DecisionSUT; issue 7) ------------------------
+    def clear_trading(self, instance: Mapping) -> Response:
+        return self._call(self.broker.clear_trading, instance)
+
+    def assign_ev(self, instance: Mapping) -> Response:
+        return self._call(self.broker.assign_ev, instance)
+
 
 def factory(workdir: str) -> ReferenceSUT:
     """`--sut harness.sut.reference:factory` is the same as `--sut reference`."""

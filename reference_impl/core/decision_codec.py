@@ -1,0 +1,133 @@
+"""JSON shapes of the broker's decision services (docs/contracts.md, "Decision services"):
+a trading network to clear (seed 004 §5.1) and an EV charging instance to assign (§5.2), and
+the answers to both.
+
+Instances are columnar (one list per field, one entry per node, arc, vehicle or station), which
+keeps a 10,000-node network a few megabytes of JSON and quick to read:
+
+    trading: {"objective": "standard"|"seed",
+              "nodes": {"node_id": [...], "capacity_kwh": [...], "demand_kwh": [...],
+                        "generation_cost_per_kwh": [...]},
+              "arcs": {"source": [...], "target": [...], "transfer_cost_per_kwh": [...],
+                       "capacity_kwh": [... number or null ...]}}        (capacity optional)
+    answer:  {"status", "objective_value", "flows": {"source", "target", "energy_kwh"},
+              "generation": {"node_id", "energy_kwh"}, "solver"}
+
+    ev:      {"vehicles": {"vehicle_id", "max_charge_kwh", "current_charge_kwh", "use_kwh_per_km"},
+              "stations": {"station_id", "max_power_kw", "distribution_cost"},
+              "distances_km": [[vehicle 0 to each station], ...]}
+    answer:  {"status", "total_cost", "assignment": {"vehicle_id", "station_id"}, "reason", "solver"}
+
+Rules: bad input raises ``Rejected`` whose field is a JSON pointer to the entry, e.g.
+``/arcs/target/17``; nothing is solved then.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import FieldError, Rejected
+from .ev_charging import EvInstance, EvModelError, EvPlan, Station, Vehicle
+from .trading import Arc, Node, Objective, TradingModelError, TradingNetwork, TradingPlan
+
+NODE_FIELDS = ("node_id", "capacity_kwh", "demand_kwh", "generation_cost_per_kwh")
+ARC_FIELDS = ("source", "target", "transfer_cost_per_kwh")
+VEHICLE_FIELDS = ("vehicle_id", "max_charge_kwh", "current_charge_kwh", "use_kwh_per_km")
+STATION_FIELDS = ("station_id", "max_power_kw", "distribution_cost")
+
+
+def _reject(code: str, field: str, message: str) -> Rejected:
+    return Rejected(FieldError(code, field, message))
+
+
+def _columns(raw: object, key: str, fields: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    table = raw.get(key) if isinstance(raw, Mapping) else None
+    if not isinstance(table, Mapping):
+        raise _reject("malformed", f"/{key}", f"{key} must be an object of equal-length lists")
+    columns, length = {}, None
+    for name in fields + optional:
+        if name not in table:
+            if name in optional:
+                continue
+            raise _reject("missing-field", f"/{key}/{name}", f"{key}.{name} is required")
+        column = table[name]
+        if not isinstance(column, list):
+            raise _reject("malformed", f"/{key}/{name}", f"{key}.{name} must be a list")
+        if length is not None and len(column) != length:
+            raise _reject("length-mismatch", f"/{key}/{name}",
+                          f"{key}.{name} has {len(column)} entries, {fields[0]} has {length}")
+        length = len(column)
+        columns[name] = column
+    return columns
+
+
+def _rows(columns: dict, key: str, build, errors: tuple[type[Exception], ...]):
+    names = list(columns)
+    out = []
+    for index, values in enumerate(zip(*columns.values())):
+        try:
+            out.append(build(**dict(zip(names, values))))
+        except errors as exc:
+            text = str(exc)
+            detail = text.split(": ", 1)[-1]   # "<owner>: <field> must ..." names the field first
+            found = [(detail.find(n), n) for n in names if n in detail]
+            field = min(found)[1] if found else names[0]
+            raise _reject("invalid-value", f"/{key}/{field}/{index}", text) from None
+    return out
+
+
+def parse_trading(raw: object) -> tuple[TradingNetwork, Objective]:
+    """Read a trading instance. Raises: ``Rejected`` naming the entry."""
+    try:
+        objective = Objective((raw.get("objective") if isinstance(raw, Mapping) else None) or "standard")
+    except ValueError:
+        raise _reject("invalid-value", "/objective", "objective must be 'standard' or 'seed'") from None
+    nodes = _rows(_columns(raw, "nodes", NODE_FIELDS), "nodes", Node, (TradingModelError,))
+    arcs = _rows(_columns(raw, "arcs", ARC_FIELDS, ("capacity_kwh",)), "arcs", Arc,
+                 (TradingModelError,))
+    try:
+        network = TradingNetwork(nodes=nodes, arcs=arcs)
+    except TradingModelError as exc:
+        text = str(exc)
+        table = "arcs" if text.startswith("arc ") else "nodes"
+        field = next((f for f in ("source", "target", "node_id") if f in text), "")
+        raise _reject("invalid-value", f"/{table}/{field}".rstrip("/"), text) from None
+    return network, objective
+
+
+def trading_answer(plan: TradingPlan) -> dict:
+    """The JSON answer for a trading plan (columnar flows and generation)."""
+    flows = sorted(plan.flows.items())
+    generation = sorted(plan.generation.items())
+    return {"status": plan.status, "objective": plan.objective.value,
+            "objective_value": plan.objective_value,
+            "flows": {"source": [s for (s, _), _ in flows], "target": [t for (_, t), _ in flows],
+                      "energy_kwh": [x for _, x in flows]},
+            "generation": {"node_id": [n for n, _ in generation],
+                           "energy_kwh": [g for _, g in generation]},
+            "solver": plan.solver_status}
+
+
+def parse_ev(raw: object) -> EvInstance:
+    """Read an EV charging instance. Raises: ``Rejected`` naming the entry."""
+    vehicles = _rows(_columns(raw, "vehicles", VEHICLE_FIELDS), "vehicles", Vehicle, (EvModelError,))
+    stations = _rows(_columns(raw, "stations", STATION_FIELDS), "stations", Station, (EvModelError,))
+    distances = raw.get("distances_km")
+    if not isinstance(distances, list) or not all(isinstance(row, list) for row in distances):
+        raise _reject("malformed", "/distances_km", "distances_km must be a list of lists (vehicle x station)")
+    try:
+        return EvInstance(vehicles, stations, distances)
+    except EvModelError as exc:
+        text = str(exc)
+        pointer = "/distances_km"
+        if text.startswith("distances_km["):
+            i, j = text[len("distances_km["):].split("]", 2)[:2]
+            pointer = f"/distances_km/{i}/{j.lstrip('[')}"
+        raise _reject("invalid-value", pointer, text) from None
+
+
+def ev_answer(plan: EvPlan) -> dict:
+    """The JSON answer for an EV plan."""
+    pairs = sorted(plan.assignment.items())
+    return {"status": plan.status, "total_cost": plan.total_cost,
+            "assignment": {"vehicle_id": [v for v, _ in pairs], "station_id": [s for _, s in pairs]},
+            "reason": plan.reason, "solver": plan.solver}
