@@ -145,7 +145,7 @@ class HarnessPlugin:
             return
         previous = self.results.get(info["key"])
         verdict, message = None, None
-        if report.skipped and call.when == "setup":
+        if report.skipped and call.when in ("setup", "call"):  # a step may find a check moot
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             verdict = "not-applicable" if "not-applicable" in reason else "not-tested"
             message = reason.removeprefix("Skipped: ")

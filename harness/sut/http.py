@@ -262,3 +262,10 @@ class HttpSUT:
 
     def ledger(self) -> Response:
         return self._call("GET", "/ledger", unwrap="entries")
+
+    # -- decision services (harness.sut.decisions.DecisionSUT; issue 7) ------------------------
+    def clear_trading(self, instance: Mapping) -> Response:
+        return self._call("POST", "/decisions/trading", instance)
+
+    def assign_ev(self, instance: Mapping) -> Response:
+        return self._call("POST", "/decisions/ev-charging", instance)
