@@ -25,9 +25,10 @@ from .core.rules import MarketRules
 from .core.settlement import settle
 from .decision_service import DecisionServiceMixin
 from .dr_service import DemandResponseMixin
+from .trade_signing import TradeSigningMixin
 
 
-class ReferenceBroker(DemandResponseMixin, DecisionServiceMixin):
+class ReferenceBroker(DemandResponseMixin, DecisionServiceMixin, TradeSigningMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.
@@ -139,7 +140,7 @@ class ReferenceBroker(DemandResponseMixin, DecisionServiceMixin):
             record = outcome.to_record()
             record["clearing_id"] = f"{product_id}@{record['cleared_at']}"
             self.repo.put("clearings", record)
-            self._append_ledger(outcome.trades)
+            self._append_ledger(self._signed_trades(outcome.trades))  # signed records (issue 7)
         return record
 
     def get_contract(self, contract_id: str) -> dict:

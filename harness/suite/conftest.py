@@ -4,3 +4,4 @@ from harness.steps.common import *  # noqa: F401,F403
 from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
 from harness.steps.optimality import *  # noqa: F401,F403
+from harness.steps.trade_records import *  # noqa: F401,F403

@@ -269,3 +269,6 @@ class HttpSUT:
 
     def assign_ev(self, instance: Mapping) -> Response:
         return self._call("POST", "/decisions/ev-charging", instance)
+
+    def trade_signing_key(self) -> Response:
+        return self._call("GET", "/trade-records/key")

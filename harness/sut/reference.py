@@ -109,6 +109,9 @@ class ReferenceSUT:
     def assign_ev(self, instance: Mapping) -> Response:
         return self._call(self.broker.assign_ev, instance)
 
+    def trade_signing_key(self) -> Response:
+        return self._call(self.broker.trade_signing_key)
+
 
 def factory(workdir: str) -> ReferenceSUT:
     """`--sut harness.sut.reference:factory` is the same as `--sut reference`."""

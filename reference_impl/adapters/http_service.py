@@ -233,6 +233,8 @@ ROUTES: tuple[Route, ...] = (
           lambda s, ids, body: s.broker.clear_trading(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
     Route("POST", ("decisions", "ev-charging"), "assign_ev",
           lambda s, ids, body: s.broker.assign_ev(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
+    Route("GET", ("trade-records", "key"), "trade_signing_key",
+          lambda s, ids, body: s.broker.trade_signing_key()),
     Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),
     Route("POST", ("test", "reset"), "reset", lambda s, ids, body: s.reset(), test_only=True),
     Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),

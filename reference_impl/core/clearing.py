@@ -29,6 +29,7 @@ from .contracts import Contract
 from .notifications import Notification, notify
 from .products import Participant, Product
 from .rules import MarketRules
+from .trade_records import contract_record
 from .trading import Arc, Node, Objective, TradingNetwork, TradingPlan, solve_trading
 
 UNSERVED_NODE = "unserved"
@@ -157,7 +158,10 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
     for contract in contracts:
         notes += notify({contract.seller_id, contract.buyer_id}, "contract-signed",
                         contract.contract_id, now, contract.to_record())
-        trades.append(trade_entry(contract, rules))
+        # seed 004 §9.2: the trade's smart-contract parameters, signed by the broker before the
+        # entry is appended (generation cost = the seller's offer price)
+        trades.append({**trade_entry(contract, rules), "record": contract_record(
+            contract, by_id[contract.sell_bid_id].price_per_kwh, rules)})
     return ClearingOutcome(product_id=product.product_id, cleared_at=now, contracts=tuple(contracts),
                            bids=final_bids, notifications=tuple(notes), trades=tuple(trades),
                            objective_value=objective_value, unserved_kwh=round(unserved_kwh, _KWH_DECIMALS))

@@ -166,6 +166,19 @@ class _DoubleBooksAStation(ReferenceBroker):
         return answer
 
 
+class _AltersTradeRecords(ReferenceBroker):
+    """MKT-TRADE-RECORD: raises each trade record's amount after signing it (the ledger's hash
+    chain is intact: the record was altered before it was appended)."""
+
+    def _signed_trades(self, payloads):
+        signed = super()._signed_trades(payloads)
+        for payload in signed:
+            if "record" in payload:
+                record = payload["record"]["record"]
+                record["amount_kwh"] = str(float(record["amount_kwh"]) + 1)
+        return signed
+
+
 def _factory(broker_class, label):
     class FaultySUT(ReferenceSUT):
         pass
@@ -187,6 +200,7 @@ merit_order_clearing = _factory(_MeritOrderClearing, "merit-order clearing")
 drops_a_flow = _factory(_DropsAFlow, "drops a flow")
 nearest_station = _factory(_NearestStation, "nearest station")
 double_books_a_station = _factory(_DoubleBooksAStation, "double-books a station")
+alters_trade_records = _factory(_AltersTradeRecords, "alters trade records")
 
 
 class NotASut:

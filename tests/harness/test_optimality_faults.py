@@ -39,3 +39,14 @@ def test_each_decision_fault_fails_its_requirement(harness_cli, fault, fails, un
                for s in r["scenarios"] if s["outcome"] == "fail"]
     assert failing and all(s["message"] for s in failing)
     assert any(m["outcome"] == "fail" for s in failing for m in s["measurements"])
+
+
+def test_an_altered_trade_record_fails_its_signature_check(harness_cli):
+    run = harness_cli("run", "--sut", "faulty_suts:alters_trade_records",
+                      "-r", "MKT-TRADE-RECORD", "-r", "Y2072-7.5-02")
+    verdicts = run.verdicts()
+    assert verdicts["MKT-TRADE-RECORD"] == "fail"
+    assert verdicts["Y2072-7.5-02"] == "pass"      # the hash chain itself is intact
+    failing = [s for r in run.record["requirements"] if r["id"] == "MKT-TRADE-RECORD"
+               for s in r["scenarios"] if s["outcome"] == "fail"]
+    assert "signature" in failing[0]["message"] and "does not verify" in failing[0]["message"]
