@@ -5,3 +5,4 @@ from harness.steps.delivery import *  # noqa: F401,F403
 from harness.steps.market import *  # noqa: F401,F403
 from harness.steps.optimality import *  # noqa: F401,F403
 from harness.steps.trade_records import *  # noqa: F401,F403
+from harness.steps.retail import *  # noqa: F401,F403

@@ -270,5 +270,8 @@ class HttpSUT:
     def assign_ev(self, instance: Mapping) -> Response:
         return self._call("POST", "/decisions/ev-charging", instance)
 
+    def select_retailers(self, request: Mapping) -> Response:
+        return self._call("POST", "/decisions/retailer-selection", request)
+
     def trade_signing_key(self) -> Response:
         return self._call("GET", "/trade-records/key")

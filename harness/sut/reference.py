@@ -109,6 +109,9 @@ class ReferenceSUT:
     def assign_ev(self, instance: Mapping) -> Response:
         return self._call(self.broker.assign_ev, instance)
 
+    def select_retailers(self, request: Mapping) -> Response:
+        return self._call(self.broker.select_retailers, request)
+
     def trade_signing_key(self) -> Response:
         return self._call(self.broker.trade_signing_key)
 

@@ -233,6 +233,8 @@ ROUTES: tuple[Route, ...] = (
           lambda s, ids, body: s.broker.clear_trading(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
     Route("POST", ("decisions", "ev-charging"), "assign_ev",
           lambda s, ids, body: s.broker.assign_ev(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
+    Route("POST", ("decisions", "retailer-selection"), "select_retailers",
+          lambda s, ids, body: s.broker.select_retailers(_object(body))),
     Route("GET", ("trade-records", "key"), "trade_signing_key",
           lambda s, ids, body: s.broker.trade_signing_key()),
     Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),

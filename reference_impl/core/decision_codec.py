@@ -131,3 +131,44 @@ def ev_answer(plan: EvPlan) -> dict:
     return {"status": plan.status, "total_cost": plan.total_cost,
             "assignment": {"vehicle_id": [v for v, _ in pairs], "station_id": [s for _, s in pairs]},
             "reason": plan.reason, "solver": plan.solver}
+
+
+# -- retailer selection (seed 000) -------------------------------------------------------------
+def parse_retail(raw: object) -> tuple[list, object, int]:
+    """Read ``{"retailers": [...], "customer": {...}, "random_seed": n}``.
+
+    Returns:
+        (retailers, customer, random_seed). Raises: ``Rejected`` naming the entry.
+    """
+    from .retailer_selection import Customer, Retailer, RetailerModelError
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("retailers"), list):
+        raise _reject("malformed", "/retailers", "retailers must be a list of objects")
+    retailers = []
+    for k, item in enumerate(raw["retailers"]):
+        try:
+            retailers.append(Retailer(**item))
+        except (TypeError, RetailerModelError) as exc:
+            raise _reject("invalid-value", f"/retailers/{k}", str(exc)) from None
+    spec = raw.get("customer")
+    try:
+        customer = Customer(**{key: (float("inf") if key == "max_metering_interval_min" and v is None else v)
+                               for key, v in spec.items()})
+    except (AttributeError, TypeError, RetailerModelError) as exc:
+        raise _reject("invalid-value", "/customer", str(exc)) from None
+    seed = raw.get("random_seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise _reject("invalid-value", "/random_seed", "random_seed must be an integer")
+    return retailers, customer, seed
+
+
+def _mix_record(mix) -> dict | None:
+    return None if mix is None else {"shares": dict(mix.shares), "cost": mix.cost,
+                                     "renewable_share": mix.renewable_share}
+
+
+def retail_answer(selection) -> dict:
+    """The JSON answer for a retailer ``Selection``."""
+    return {"status": selection.status, "rule": selection.rule, "chosen": _mix_record(selection.chosen),
+            "front": [_mix_record(m) for m in selection.front], "excluded": dict(selection.excluded),
+            "reason": selection.reason,
+            "baselines": {k: _mix_record(m) for k, m in selection.baselines.items()}}

@@ -179,6 +179,28 @@ class _AltersTradeRecords(ReferenceBroker):
         return signed
 
 
+class _CheapestSingleRetailer(ReferenceBroker):
+    """MKT-RETAIL-CHOICE: answers with the cheapest single eligible retailer, whatever the
+    customer's renewable minimum (a price-comparison shortcut)."""
+
+    def select_retailers(self, raw):
+        answer = super().select_retailers(raw)
+        if answer["status"] == "ok":
+            answer["chosen"] = answer["baselines"]["cheapest_single"]
+        return answer
+
+
+class _GreenestSingleRetailer(ReferenceBroker):
+    """MKT-RETAIL-CHOICE: always picks the greenest single retailer: it meets every renewable
+    minimum and sits on the front, but costs more than the customer's rule allows."""
+
+    def select_retailers(self, raw):
+        answer = super().select_retailers(raw)
+        if answer["status"] == "ok":
+            answer["chosen"] = max(answer["front"], key=lambda m: (m["renewable_share"], -m["cost"]))
+        return answer
+
+
 def _factory(broker_class, label):
     class FaultySUT(ReferenceSUT):
         pass
@@ -201,6 +223,8 @@ drops_a_flow = _factory(_DropsAFlow, "drops a flow")
 nearest_station = _factory(_NearestStation, "nearest station")
 double_books_a_station = _factory(_DoubleBooksAStation, "double-books a station")
 alters_trade_records = _factory(_AltersTradeRecords, "alters trade records")
+cheapest_single_retailer = _factory(_CheapestSingleRetailer, "cheapest single retailer")
+greenest_single_retailer = _factory(_GreenestSingleRetailer, "greenest single retailer")
 
 
 class NotASut:
