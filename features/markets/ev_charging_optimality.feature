@@ -6,7 +6,8 @@ Feature: Optimality oracle - electric vehicles assigned to charging stations at 
   station, so each is feasible), asks the SUT to assign them, and judges the SUT's own
   assignment: every constraint must hold and its cost must be within 1e-6 relative of the
   optimum the harness computes itself (scipy's linear_sum_assignment). An instance with a
-  vehicle that can reach no station must be answered "infeasible", naming that vehicle.
+  vehicle that can reach no station must be answered "infeasible", naming that vehicle. The
+  rows tagged @city_scale (1,000 x 1,000) run with `harness run --city-scale`.
 
   @MKT-EV-FEASIBLE
   Scenario Outline: <vehicles> vehicles are each sent to a station they can reach, one per station
