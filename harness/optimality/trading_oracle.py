@@ -107,6 +107,9 @@ def check_answer(instance: Mapping, answer: Mapping) -> tuple[list[tuple[str, st
     if not isinstance(flows, Mapping) or not all(isinstance(flows.get(k), list)
                                                  for k in ("source", "target", "energy_kwh")):
         return [("/flows", "flows must hold lists source, target, energy_kwh")], math.nan
+    lengths = {k: len(flows[k]) for k in ("source", "target", "energy_kwh")}
+    if len(set(lengths.values())) != 1:
+        return [("/flows", f"flows lists differ in length: {lengths}")], math.nan
     x = np.zeros(len(a.src))
     problems: list[tuple[str, str]] = []
     for k, (s, t, e) in enumerate(zip(flows["source"], flows["target"], flows["energy_kwh"])):

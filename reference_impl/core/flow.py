@@ -23,16 +23,17 @@ left on the source->sink arc, which is the same feasible set.
 Why integer scaling keeps the optimum (within 1e-6 relative)
 ------------------------------------------------------------
 * Amounts (capacities, demands): each is taken on the decimal grid 10**-k for the smallest
-  k <= ``MAX_AMOUNT_DIGITS`` on which every amount lies (a float within 1e-9 relative of the
-  grid point, relative to the value, which absorbs binary representation of decimals such as 0.1).  Multiplying all
-  amounts by 10**k maps the feasible set one-to-one onto the scaled one and scales no cost,
-  and a min-cost flow with integer data has an integral optimal flow (its constraint matrix is
-  totally unimodular), so the integer optimum divided by 10**k is the optimum.  Amounts off
-  that grid are not scaled: ``IntegerFlow`` raises ``NotIntegral`` and the caller uses the LP.
+  k <= ``MAX_AMOUNT_DIGITS`` on which every amount lies.  A float within 1e-9 relative of a
+  grid point is read as that decimal (0.1 is stored as the nearest binary fraction; the
+  decimal is what the caller meant).  Multiplying all amounts by 10**k maps the feasible set
+  one-to-one onto the scaled one and scales no cost, and a min-cost flow with integer data has
+  an integral optimal flow (its constraint matrix is totally unimodular), so the integer
+  optimum divided by 10**k is the optimum.  Amounts off that grid are not scaled:
+  ``integer_flow`` raises ``NotIntegral`` and the caller uses the LP.
 * Costs: decimal costs with at most ``MAX_AMOUNT_DIGITS`` decimals are scaled by 10**k
   exactly, as amounts are.  Otherwise every unit cost is multiplied by one factor s and
-  rounded, s chosen so that each
-  non-zero cost is rounded by at most ``COST_REL_ERROR`` of itself.  For any flow x >= 0 the
+  rounded, s chosen so that each non-zero cost is rounded by at most ``COST_REL_ERROR`` of
+  itself.  For any flow x >= 0 the
   rounded objective c'(x) then lies within that relative error of c(x) (all terms are >= 0),
   so if x' is optimal for c' and x* for c:  c(x') <= c'(x')/(1-e) <= c'(x*)/(1-e) <=
   c(x*)(1+e)/(1-e), i.e. c(x') exceeds the optimum by at most 2e/(1-e) relative; with
