@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..core import trading
 from ..core.flow import IntegerFlow, NotIntegral, integer_flow, plan_from_flows
+from ..core.flow_arrays import FlowArrays
 from .flow_worker import read_arrays, write_arrays
 
 _ROOT = Path(__file__).resolve().parents[2]  # the directory holding the reference_impl package
@@ -68,12 +69,12 @@ class FlowSolver:
                                       f"(exit code {proc.poll()})")
         return int(answer[0][0]), answer[1]
 
-    def solve(self, network: trading.TradingNetwork,
+    def solve(self, network: trading.TradingNetwork | FlowArrays,
               objective: trading.Objective = trading.Objective.STANDARD) -> trading.TradingPlan:
         """Clear ``network`` at least cost (seed 004 §5.1) by min-cost flow.
 
         Args:
-            network: nodes and arcs.
+            network: nodes and arcs, as objects or as columns (``FlowArrays``).
             objective: ``Objective.STANDARD`` (default) or ``Objective.SEED``.
         Returns:
             The ``TradingPlan`` (``solver_status`` starts with "ortools" on the flow path).
@@ -84,6 +85,8 @@ class FlowSolver:
         try:
             instance = integer_flow(network, objective)
         except NotIntegral as why:
+            if isinstance(network, FlowArrays):
+                network = network.network()
             plan = trading.solve_trading(network, objective)
             return trading.TradingPlan(**{**plan.__dict__,
                                           "solver_status": f"{plan.solver_status} (LP: {why})"})
@@ -124,7 +127,7 @@ def shared_solver() -> FlowSolver:
         return _SHARED
 
 
-def solve_trading_flow(network: trading.TradingNetwork,
+def solve_trading_flow(network: trading.TradingNetwork | FlowArrays,
                        objective: trading.Objective = trading.Objective.STANDARD
                        ) -> trading.TradingPlan:
     """``shared_solver().solve(network, objective)``: the broker's clearing solver."""

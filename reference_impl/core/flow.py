@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .flow_arrays import FlowArrays
 from .trading import Objective, TradingModelError, TradingNetwork, TradingPlan
 
 __all__ = ["COST_REL_ERROR", "IntegerFlow", "MAX_AMOUNT_DIGITS", "NotIntegral",
@@ -77,7 +78,7 @@ class NotIntegral(TradingModelError):
 class IntegerFlow:
     """The scaled network: arrays for ``SimpleMinCostFlow`` plus what reading back needs."""
 
-    network: TradingNetwork
+    arrays: FlowArrays
     objective: Objective
     tails: np.ndarray          # int32, m + n + 1 arcs
     heads: np.ndarray          # int32
@@ -109,35 +110,28 @@ def _decimal_digits(values: np.ndarray, field: str) -> int:
                       "it cannot be scaled to an exact integer")
 
 
-def integer_flow(network: TradingNetwork, objective: Objective = Objective.STANDARD) -> IntegerFlow:
+def integer_flow(network: TradingNetwork | FlowArrays,
+                 objective: Objective = Objective.STANDARD) -> IntegerFlow:
     """Build the scaled integer min-cost-flow instance of ``network``.
 
     Args:
-        network: validated nodes and arcs.
+        network: validated nodes and arcs, as objects or as columns (``FlowArrays``).
         objective: ``Objective.STANDARD`` or ``Objective.SEED`` (see ``trading``).
     Returns:
         The ``IntegerFlow`` arrays.
     Raises:
-        TradingModelError: ``network`` is not a ``TradingNetwork`` or the objective is unknown.
+        TradingModelError: ``network`` is neither form or the objective is unknown.
         NotIntegral: an amount is off the decimal grid, or scaled values would overflow int64.
     """
-    if not isinstance(network, TradingNetwork):
-        raise TradingModelError(f"network: expected TradingNetwork, got {network!r}")
     try:
         objective = Objective(objective)
     except ValueError:
         raise TradingModelError(f"objective: unknown objective {objective!r}") from None
-    nodes, arcs = network.nodes, network.arcs
-    n, m = len(nodes), len(arcs)
-    index = {node.node_id: k for k, node in enumerate(nodes)}
-    src = np.fromiter((index[a.source] for a in arcs), dtype=np.int32, count=m)
-    dst = np.fromiter((index[a.target] for a in arcs), dtype=np.int32, count=m)
-    transfer = np.fromiter((a.transfer_cost_per_kwh for a in arcs), dtype=np.float64, count=m)
-    arc_cap = np.fromiter((math.nan if a.capacity_kwh is None else a.capacity_kwh for a in arcs),
-                          dtype=np.float64, count=m)
-    cap = np.fromiter((x.capacity_kwh for x in nodes), dtype=np.float64, count=n)
-    dem = np.fromiter((x.demand_kwh for x in nodes), dtype=np.float64, count=n)
-    gen = np.fromiter((x.generation_cost_per_kwh for x in nodes), dtype=np.float64, count=n)
+    arrays = network if isinstance(network, FlowArrays) else FlowArrays.from_network(network)
+    n, m = len(arrays.node_ids), len(arrays.source)
+    src, dst = arrays.source, arrays.target
+    transfer, arc_cap = arrays.transfer_cost_per_kwh, arrays.arc_capacity_kwh
+    cap, dem, gen = arrays.capacity_kwh, arrays.demand_kwh, arrays.generation_cost_per_kwh
 
     bounded = ~np.isnan(arc_cap)
     k = _decimal_digits(np.concatenate([cap, dem, arc_cap[bounded]]),
@@ -173,7 +167,7 @@ def integer_flow(network: TradingNetwork, objective: Objective = Objective.STAND
     dem_int = np.rint(dem * amount_scale).astype(np.int64)
     capacities = np.concatenate([arc_cap_int, cap_int, [total_int]]).astype(np.int64)
     supplies = np.concatenate([-dem_int, [total_int, -(total_int - int(dem_int.sum()))]])
-    return IntegerFlow(network=network, objective=objective, tails=tails, heads=heads,
+    return IntegerFlow(arrays=arrays, objective=objective, tails=tails, heads=heads,
                        capacities=capacities, unit_costs=scaled_cost.astype(np.int64),
                        supplies=supplies.astype(np.int64), amount_scale=amount_scale,
                        cost_scale=cost_scale, exact_costs=exact)
@@ -197,20 +191,20 @@ def plan_from_flows(instance: IntegerFlow, status_code: int, flows: np.ndarray |
         status = "infeasible" if word in ("INFEASIBLE", "UNBALANCED") else "error"
         return TradingPlan(status=status, objective=objective, objective_value=None,
                            flows={}, generation={}, solver_status=f"ortools {word}")
-    nodes, arcs = instance.network.nodes, instance.network.arcs
-    n, m = len(nodes), len(arcs)
+    arrays = instance.arrays
+    ids = arrays.node_ids
+    n, m = len(ids), len(arrays.source)
     x = np.asarray(flows, dtype=np.int64) / instance.amount_scale
     value = float(np.dot(x, instance.exact_costs))
     arc_x = x[:m]
-    flow_map = {(arcs[a].source, arcs[a].target): float(arc_x[a])
+    flow_map = {(ids[arrays.source[a]], ids[arrays.target[a]]): float(arc_x[a])
                 for a in np.flatnonzero(arc_x > _FLOW_EPS)}
     if objective is Objective.STANDARD:
         used = x[m:m + n]
     else:  # the seed has no g[i]: the node's own energy put to use, d - inflow + outflow
-        dem = np.fromiter((v.demand_kwh for v in nodes), dtype=np.float64, count=n)
-        net_out = (np.bincount(instance.tails[:m], weights=arc_x, minlength=n)
-                   - np.bincount(instance.heads[:m], weights=arc_x, minlength=n))
-        used = dem + net_out
-    generation = {v.node_id: (float(u) if u > _FLOW_EPS else 0.0) for v, u in zip(nodes, used)}
+        net_out = (np.bincount(arrays.source, weights=arc_x, minlength=n)
+                   - np.bincount(arrays.target, weights=arc_x, minlength=n))
+        used = arrays.demand_kwh + net_out
+    generation = {i: (float(u) if u > _FLOW_EPS else 0.0) for i, u in zip(ids, used)}
     return TradingPlan(status="optimal", objective=objective, objective_value=value,
                        flows=flow_map, generation=generation, solver_status="ortools OPTIMAL")

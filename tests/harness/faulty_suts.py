@@ -102,23 +102,25 @@ class _MeritOrderClearing(ReferenceBroker):
     energy cost nothing: the flows are feasible, but not the least-cost ones."""
 
     def clear_trading(self, raw):
+        import numpy as np
         from reference_impl.adapters.flow_solver import solve_trading_flow
         from reference_impl.core.decision_codec import parse_trading, trading_answer
-        from reference_impl.core.trading import Objective, TradingNetwork
-        network, objective = parse_trading(raw)
-        free = TradingNetwork(nodes=network.nodes, arcs=[replace(a, transfer_cost_per_kwh=0.0)
-                                                         for a in network.arcs])
+        from reference_impl.core.trading import Objective
+        arrays, objective = parse_trading(raw)
+        free = replace(arrays, transfer_cost_per_kwh=np.zeros_like(arrays.transfer_cost_per_kwh))
         answer = trading_answer(solve_trading_flow(free, Objective.STANDARD))
         flows, gen = answer["flows"], dict(zip(answer["generation"]["node_id"],
                                                answer["generation"]["energy_kwh"]))
-        tc = {(a.source, a.target): a.transfer_cost_per_kwh for a in network.arcs}
-        gc = {n.node_id: n.generation_cost_per_kwh for n in network.nodes}
+        ids = arrays.node_ids
+        tc = {(ids[s], ids[t]): c for s, t, c in zip(arrays.source, arrays.target,
+                                                     arrays.transfer_cost_per_kwh)}
+        gc = dict(zip(ids, arrays.generation_cost_per_kwh))
         pairs = list(zip(flows["source"], flows["target"], flows["energy_kwh"]))
         if objective is Objective.SEED:
             cost = sum(x * tc[s, t] * gc[s] for s, t, x in pairs)
         else:
             cost = sum(x * tc[s, t] for s, t, x in pairs) + sum(g * gc[n] for n, g in gen.items())
-        return {**answer, "objective": objective.value, "objective_value": cost}
+        return {**answer, "objective": objective.value, "objective_value": float(cost)}
 
 
 class _DropsAFlow(ReferenceBroker):

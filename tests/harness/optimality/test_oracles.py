@@ -16,7 +16,8 @@ from reference_impl.core.trading import solve_trading
 @pytest.mark.parametrize("nodes, objective", [(10, "standard"), (60, "seed"), (200, "standard")])
 def test_trading_optimum_matches_the_pulp_model_and_the_answer_checks_clean(nodes, objective):
     instance = instances.trading_instance(nodes, 3, objective=objective)
-    plan = solve_trading(*parse_trading(instance))
+    arrays, objective_ = parse_trading(instance)
+    plan = solve_trading(arrays.network(), objective_)
     best = trading_oracle.optimum(instance)
     assert best.status == "optimal"
     assert best.objective_value == pytest.approx(plan.objective_value, rel=1e-7)
@@ -26,7 +27,8 @@ def test_trading_optimum_matches_the_pulp_model_and_the_answer_checks_clean(node
 
 def test_trading_check_names_each_kind_of_violation():
     instance = instances.trading_instance(10, 1)
-    answer = trading_answer(solve_trading(*parse_trading(instance)))
+    arrays, objective = parse_trading(instance)
+    answer = trading_answer(solve_trading(arrays.network(), objective))
     bad = copy.deepcopy(answer)
     bad["flows"]["source"].append("n0")
     bad["flows"]["target"].append("n0")

@@ -1,5 +1,6 @@
 """Loopback test of the decision routes of the HTTP binding (issue 7): instances larger than
-the binding's usual 1 MiB limit are accepted, refusals point at the entry."""
+the binding's usual 1 MiB limit are accepted (test_http_service shows the limit holds
+elsewhere), refusals point at the entry."""
 from __future__ import annotations
 
 from harness.optimality.instances import ev_instance, trading_instance
@@ -22,8 +23,3 @@ def test_a_bad_ev_instance_is_refused_at_the_entry(server):  # noqa: F811
     status, body, _ = call(server, "POST", "/decisions/ev-charging", instance)
     assert status == 422
     assert body["errors"][0]["field"] == "/distances_km/2/1"
-
-
-def test_other_routes_keep_the_1_mib_limit(server):  # noqa: F811
-    status, body, _ = call(server, "POST", "/participants", raw=b" " * (MAX_BODY_BYTES + 1))
-    assert status == 413

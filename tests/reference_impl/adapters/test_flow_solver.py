@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from reference_impl.adapters.flow_solver import FlowSolver, FlowSolverError, solve_trading_flow
 from reference_impl.adapters.flow_worker import read_arrays, write_arrays
+from reference_impl.core.flow_arrays import FlowArrays
 from reference_impl.core.trading import Arc, Node, Objective, TradingNetwork, solve_trading
 
 REL = 1e-6
@@ -54,6 +55,9 @@ def test_amounts_off_the_decimal_grid_fall_back_to_the_lp():
     plan = solve_trading_flow(net)
     assert plan.status == "optimal" and "LP: capacity_kwh/demand_kwh" in plan.solver_status
     assert plan.objective_value == pytest.approx(1.0, rel=1e-9)
+    by_columns = solve_trading_flow(FlowArrays.from_network(net))
+    assert by_columns.objective_value == pytest.approx(1.0, rel=1e-9)
+    assert "LP:" in by_columns.solver_status
 
 
 @st.composite
@@ -75,7 +79,9 @@ def networks(draw):
 def test_flow_path_agrees_with_the_pulp_model(net, objective):
     lp = solve_trading(net, objective)
     flow = solve_trading_flow(net, objective)
-    assert flow.status == lp.status
+    by_columns = solve_trading_flow(FlowArrays.from_network(net), objective)
+    assert flow.status == lp.status == by_columns.status
+    assert by_columns.objective_value == flow.objective_value
     if lp.status == "optimal":
         assert flow.objective_value == pytest.approx(lp.objective_value, rel=REL, abs=1e-7)
         # the flow plan is feasible for the original network: balances and capacities hold

@@ -33,9 +33,9 @@ def ev(**changes):
 
 
 def test_trading_round_trip():
-    network, objective = parse_trading(trading())
-    assert objective is Objective.STANDARD and len(network.arcs) == 1
-    answer = trading_answer(solve_trading(network, objective))
+    arrays, objective = parse_trading(trading())
+    assert objective is Objective.STANDARD and arrays.source.tolist() == [0]
+    answer = trading_answer(solve_trading(arrays.network(), objective))
     assert answer["status"] == "optimal"
     assert answer["flows"] == {"source": ["a"], "target": ["b"], "energy_kwh": [4.0]}
     assert answer["objective_value"] == pytest.approx(4 * 0.12)
@@ -45,7 +45,10 @@ def test_trading_round_trip():
     (trading(nodes__capacity_kwh=[10, -1]), "/nodes/capacity_kwh/1"),
     (trading(nodes__demand_kwh=[0]), "/nodes/demand_kwh"),
     (trading(arcs__target=["a"]), "/arcs/target/0"),
-    (trading(arcs__target=["zz"]), "/arcs/target"),
+    (trading(arcs__target=["zz"]), "/arcs/target/0"),
+    (trading(arcs__transfer_cost_per_kwh=["x"]), "/arcs/transfer_cost_per_kwh/0"),
+    (trading(arcs__capacity_kwh=[-2]), "/arcs/capacity_kwh/0"),
+    (trading(nodes__node_id=["a", "a"]), "/nodes/node_id/1"),
     ({"nodes": [], "arcs": {}}, "/nodes"),
     ({**trading(), "objective": "cheapest"}, "/objective"),
 ])
