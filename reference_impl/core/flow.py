@@ -92,6 +92,8 @@ class IntegerFlow:
 
 def _grid_digits(values: np.ndarray) -> int | None:
     """Smallest k <= MAX_AMOUNT_DIGITS with every value on the 10**-k grid, else None."""
+    if np.array_equal(values, np.rint(values)):   # whole numbers: the common case, one pass
+        return 0
     for k in range(MAX_AMOUNT_DIGITS + 1):
         scaled = values * 10.0 ** k
         if np.all(np.abs(scaled - np.rint(scaled)) <= _GRID_TOL * np.abs(scaled)):

@@ -95,11 +95,18 @@ class FlowArrays:
             k = int(np.flatnonzero(loops)[0])
             raise ColumnError(f"/arcs/target/{k}", "must differ from source")
         keys = src.astype(np.int64) * max(n, 1) + dst
-        order = np.argsort(keys, kind="stable")
-        repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
-        if repeated.size:
-            k = int(order[repeated[0] + 1])
-            raise ColumnError(f"/arcs/target/{k}", f"duplicate arc {ids[src[k]]!r}->{ids[dst[k]]!r}")
+        if n * n <= 1 << 26:   # a count per ordered pair is cheaper than sorting (dense networks)
+            duplicated = np.bincount(keys, minlength=n * n)[keys] > 1
+            first = np.flatnonzero(duplicated)
+            if first.size:  # report the second occurrence of the first repeated pair
+                k = int(np.flatnonzero(keys == keys[first[0]])[1])
+                raise ColumnError(f"/arcs/target/{k}", f"duplicate arc {ids[src[k]]!r}->{ids[dst[k]]!r}")
+        else:
+            order = np.argsort(keys, kind="stable")
+            repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+            if repeated.size:
+                k = int(order[repeated[0] + 1])
+                raise ColumnError(f"/arcs/target/{k}", f"duplicate arc {ids[src[k]]!r}->{ids[dst[k]]!r}")
         object.__setattr__(self, "source", src)
         object.__setattr__(self, "target", dst)
         object.__setattr__(self, "transfer_cost_per_kwh",
