@@ -15,10 +15,12 @@ Rows
   cost matrix + ``solve_assignment``; reference = ``scipy.optimize.linear_sum_assignment`` on
   the ready cost matrix.
 
-Every measurement runs in its own spawned process so ``ru_maxrss`` (a lifetime peak) belongs to
-it alone; OR-Tools never shares a process with highspy (PuLP imports it), which would fail.
+Each side of a case runs in its own long-lived spawned process, so ``ru_maxrss`` (a lifetime
+peak) belongs to it alone, and the timed runs alternate between the two sides, so load from
+other jobs on the machine falls on both alike; the ratio is the median of the paired ratios.
+OR-Tools never shares a process with highspy (PuLP imports it), which would fail.
 This module therefore imports nothing from ``reference_impl`` at the top: the generators are
-numpy only.  Times are medians over ``--repeat`` runs.
+numpy only.  Times are medians over ``--repeat`` runs; instance generation is not timed.
 
 Usage: python bench/city_scale.py [--repeat 3] [--seed 7] [--only trading-dense,trading-sparse,ev]
 """
@@ -83,16 +85,15 @@ def _peak_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def ours_trading(n: int, kind: str, seed: int, repeat: int) -> dict:
-    """Our path from columns (FlowArrays: validation, scaling, pipe, OR-Tools, read-back), and
-    for information the same from a TradingNetwork of objects."""
+_STATE: dict = {}   # per process: the instance and solver a side keeps between timed runs
+
+
+def _ours_trading_state(n: int, kind: str, seed: int) -> dict:
     from reference_impl.adapters.flow_solver import FlowSolver
     from reference_impl.core.flow_arrays import FlowArrays
     from reference_impl.core.trading import Node, TradingNetwork
     a = trading_arrays(n, kind, seed)
     ids = tuple(f"n{k}" for k in range(n))
-    warm_up = TradingNetwork(nodes=(Node(node_id="w", capacity_kwh=1, demand_kwh=0,
-                                         generation_cost_per_kwh=1),), arcs=())
 
     def columns() -> FlowArrays:
         return FlowArrays(node_ids=ids, capacity_kwh=a["cap"], demand_kwh=a["dem"],
@@ -101,108 +102,132 @@ def ours_trading(n: int, kind: str, seed: int, repeat: int) -> dict:
                           arc_capacity_kwh=np.full(len(a["tails"]), np.nan))
     solver = FlowSolver()
     t0 = time.perf_counter()
-    solver.solve(warm_up)  # start the worker
-    startup = time.perf_counter() - t0
-    times, plan = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        plan = solver.solve(columns())
-        times.append(time.perf_counter() - t0)
-    net = columns().network()
-    object_times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        by_objects = solver.solve(net)
-        object_times.append(time.perf_counter() - t0)
-    solver.close()
-    assert by_objects.objective_value == plan.objective_value
-    return {"time_s": statistics.median(times), "objects_s": statistics.median(object_times),
-            "objective": plan.objective_value, "status": plan.status, "rss_mb": _peak_mb(),
-            "worker_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN), "startup_s": startup,
-            "arcs": len(a["tails"])}
+    solver.solve(TradingNetwork(nodes=(Node(node_id="w", capacity_kwh=1, demand_kwh=0,
+                                            generation_cost_per_kwh=1),), arcs=()))
+    return {"solver": solver, "columns": columns, "startup_s": time.perf_counter() - t0,
+            "arcs": len(a["tails"]), "objects": None}
 
 
-def reference_trading(n: int, kind: str, seed: int, repeat: int) -> dict:
+def ours_trading(n: int, kind: str, seed: int) -> dict:
+    """One timed run of our path from columns (FlowArrays -> TradingPlan)."""
+    key = ("ours", n, kind, seed)
+    if key not in _STATE:
+        _STATE[key] = _ours_trading_state(n, kind, seed)
+    st = _STATE[key]
+    t0 = time.perf_counter()
+    plan = st["solver"].solve(st["columns"]())
+    return {"time_s": time.perf_counter() - t0, "objective": plan.objective_value,
+            "status": plan.status, "rss_mb": _peak_mb(), "startup_s": st["startup_s"],
+            "arcs": st["arcs"]}
+
+
+def ours_trading_objects(n: int, kind: str, seed: int) -> float:
+    """One timed run from a TradingNetwork of Python objects (for information)."""
+    st = _STATE[("ours", n, kind, seed)]
+    if st["objects"] is None:
+        st["objects"] = st["columns"]().network()
+    t0 = time.perf_counter()
+    st["solver"].solve(st["objects"])
+    return time.perf_counter() - t0
+
+
+def ours_trading_close(n: int, kind: str, seed: int) -> float:
+    """Stop the worker; returns its peak RSS in MB."""
+    _STATE.pop(("ours", n, kind, seed))["solver"].close()
+    return _peak_mb(resource.RUSAGE_CHILDREN)
+
+
+def reference_trading(n: int, kind: str, seed: int) -> dict:
+    """One timed run of OR-Tools SimpleMinCostFlow on ready arrays (arc loading + solve)."""
     from ortools.graph.python import min_cost_flow
-    a = trading_arrays(n, kind, seed)
+    key = ("ref", n, kind, seed)
+    if key not in _STATE:
+        _STATE[key] = trading_arrays(n, kind, seed)
+    a = _STATE[key]
     total = int(a["cap"].sum())
-    times, solve_times, cost = [], [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        smcf = min_cost_flow.SimpleMinCostFlow()
-        smcf.add_arcs_with_capacity_and_unit_cost(a["tails"], a["heads"],
-                                                  np.full(len(a["tails"]), total, np.int64),
-                                                  a["transfer"].astype(np.int64))
-        smcf.add_arcs_with_capacity_and_unit_cost(np.full(n, n, np.int32),
-                                                  np.arange(n, dtype=np.int32),
-                                                  a["cap"].astype(np.int64), a["gen"].astype(np.int64))
-        smcf.add_arc_with_capacity_and_unit_cost(n, n + 1, total, 0)
-        smcf.set_nodes_supplies(np.arange(n + 2, dtype=np.int32),
-                                np.concatenate([-a["dem"], [total, -(total - a["dem"].sum())]])
-                                .astype(np.int64))
-        t1 = time.perf_counter()
-        status = smcf.solve()
-        t2 = time.perf_counter()
-        times.append(t2 - t0)
-        solve_times.append(t2 - t1)
-        cost = smcf.optimal_cost() if status == smcf.OPTIMAL else None
-    return {"time_s": statistics.median(times), "solve_s": statistics.median(solve_times),
-            "objective": cost, "rss_mb": _peak_mb()}
+    t0 = time.perf_counter()
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(a["tails"], a["heads"],
+                                              np.full(len(a["tails"]), total, np.int64),
+                                              a["transfer"].astype(np.int64))
+    smcf.add_arcs_with_capacity_and_unit_cost(np.full(n, n, np.int32), np.arange(n, dtype=np.int32),
+                                              a["cap"].astype(np.int64), a["gen"].astype(np.int64))
+    smcf.add_arc_with_capacity_and_unit_cost(n, n + 1, total, 0)
+    smcf.set_nodes_supplies(np.arange(n + 2, dtype=np.int32),
+                            np.concatenate([-a["dem"], [total, -(total - a["dem"].sum())]])
+                            .astype(np.int64))
+    t1 = time.perf_counter()
+    status = smcf.solve()
+    t2 = time.perf_counter()
+    return {"time_s": t2 - t0, "solve_s": t2 - t1, "rss_mb": _peak_mb(),
+            "objective": smcf.optimal_cost() if status == smcf.OPTIMAL else None}
 
 
-def ours_ev(n: int, seed: int, repeat: int) -> dict:
+def ours_ev(n: int, seed: int) -> dict:
+    """One timed run: EvInstance validation + eq. (8) costs + solve_assignment."""
     from reference_impl.core.ev_charging import EvInstance, Station, Vehicle, solve_assignment
-    a = ev_arrays(n, seed)
-    vehicles = tuple(Vehicle(vehicle_id=f"v{i}", max_charge_kwh=float(b), current_charge_kwh=float(c),
-                             use_kwh_per_km=float(u))
-                     for i, (b, c, u) in enumerate(zip(a["battery"], a["charge"], a["use"])))
-    stations = tuple(Station(station_id=f"s{j}", max_power_kw=float(p), distribution_cost=float(d))
-                     for j, (p, d) in enumerate(zip(a["power"], a["dc"])))
-    times, plan = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        plan = solve_assignment(EvInstance(vehicles, stations, a["dist"]))
-        times.append(time.perf_counter() - t0)
-    return {"time_s": statistics.median(times), "objective": plan.total_cost,
-            "status": plan.status, "rss_mb": _peak_mb(), "allowed_share": None}
+    key = ("ours-ev", n, seed)
+    if key not in _STATE:
+        a = ev_arrays(n, seed)
+        _STATE[key] = (tuple(Vehicle(vehicle_id=f"v{i}", max_charge_kwh=float(b),
+                                     current_charge_kwh=float(c), use_kwh_per_km=float(u))
+                             for i, (b, c, u) in enumerate(zip(a["battery"], a["charge"], a["use"]))),
+                       tuple(Station(station_id=f"s{j}", max_power_kw=float(p), distribution_cost=float(d))
+                             for j, (p, d) in enumerate(zip(a["power"], a["dc"]))), a["dist"])
+    vehicles, stations, dist = _STATE[key]
+    t0 = time.perf_counter()
+    plan = solve_assignment(EvInstance(vehicles, stations, dist))
+    return {"time_s": time.perf_counter() - t0, "objective": plan.total_cost,
+            "status": plan.status, "rss_mb": _peak_mb()}
 
 
-def reference_ev(n: int, seed: int, repeat: int) -> dict:
+def reference_ev(n: int, seed: int) -> dict:
+    """One timed run of scipy's linear_sum_assignment on the ready cost matrix."""
     from scipy.optimize import linear_sum_assignment
-    a = ev_arrays(n, seed)
-    travel = a["use"][:, None] * a["dist"]
-    allowed = (travel <= a["charge"][:, None]) & (a["battery"][:, None] <= a["power"][None, :])
-    cost = np.where(allowed, a["dc"][None, :] + travel, np.inf)
-    times, value = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        rows, cols = linear_sum_assignment(cost)
-        times.append(time.perf_counter() - t0)
-        value = float(cost[rows, cols].sum())
-    return {"time_s": statistics.median(times), "objective": value, "rss_mb": _peak_mb(),
-            "allowed_share": float(allowed.mean())}
-
-
-def _isolated(func, *args):
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(func, *args).result()
+    key = ("ref-ev", n, seed)
+    if key not in _STATE:
+        a = ev_arrays(n, seed)
+        travel = a["use"][:, None] * a["dist"]
+        allowed = (travel <= a["charge"][:, None]) & (a["battery"][:, None] <= a["power"][None, :])
+        _STATE[key] = (np.where(allowed, a["dc"][None, :] + travel, np.inf), float(allowed.mean()))
+    cost, share = _STATE[key]
+    t0 = time.perf_counter()
+    rows, cols = linear_sum_assignment(cost)
+    elapsed = time.perf_counter() - t0
+    return {"time_s": elapsed, "objective": float(cost[rows, cols].sum()), "rss_mb": _peak_mb(),
+            "allowed_share": share}
 
 
 def run_case(name: str, seed: int, repeat: int) -> dict:
+    """Alternate our run and the reference's, each in its own long-lived spawned process, so
+    that load from other jobs hits both alike; the ratio is the median of the paired ratios."""
     family, n, kind = CASES[name]
+    ctx = multiprocessing.get_context("spawn")
+    args = (n, kind, seed) if family == "trading" else (n, seed)
+    ours_f, ref_f = (ours_trading, reference_trading) if family == "trading" else (ours_ev, reference_ev)
+    with ProcessPoolExecutor(1, mp_context=ctx) as mine, ProcessPoolExecutor(1, mp_context=ctx) as theirs:
+        ours_runs, ref_runs = [], []
+        for _ in range(repeat):
+            ours_runs.append(mine.submit(ours_f, *args).result())
+            ref_runs.append(theirs.submit(ref_f, *args).result())
+        extra = {}
+        if family == "trading":
+            extra["objects_s"] = statistics.median(mine.submit(ours_trading_objects, *args).result()
+                                                   for _ in range(repeat))
+            extra["worker_rss_mb"] = mine.submit(ours_trading_close, *args).result()
+    ours = {**ours_runs[-1], **extra, "time_s": statistics.median(r["time_s"] for r in ours_runs)}
+    ref = {**ref_runs[-1], "time_s": statistics.median(r["time_s"] for r in ref_runs)}
+    if "solve_s" in ref:
+        ref["solve_s"] = statistics.median(r["solve_s"] for r in ref_runs)
+    ratio = statistics.median(o["time_s"] / r["time_s"] for o, r in zip(ours_runs, ref_runs))
     if family == "trading":
-        ours = _isolated(ours_trading, n, kind, seed, repeat)
-        ref = _isolated(reference_trading, n, kind, seed, repeat)
-        label, ref_name = f"trading {n:,} {kind} ({ours['arcs']:,} arcs)", "OR-Tools SimpleMinCostFlow"
+        label = f"trading {n:,} {kind} ({ours['arcs']:,} arcs)"
+        ref_name = "OR-Tools SimpleMinCostFlow"
     else:
-        ours = _isolated(ours_ev, n, seed, repeat)
-        ref = _isolated(reference_ev, n, seed, repeat)
-        label, ref_name = f"EV {n:,} x {n:,} ({ref['allowed_share']:.0%} pairs allowed)", \
-            "scipy linear_sum_assignment"
+        label = f"EV {n:,} x {n:,} ({ref['allowed_share']:.0%} pairs allowed)"
+        ref_name = "scipy linear_sum_assignment"
     rel = abs(ours["objective"] - ref["objective"]) / max(1.0, abs(ref["objective"]))
-    return {"label": label, "ref_name": ref_name, "ours": ours, "ref": ref, "rel": rel,
-            "ratio": ours["time_s"] / ref["time_s"]}
+    return {"label": label, "ref_name": ref_name, "ours": ours, "ref": ref, "rel": rel, "ratio": ratio}
 
 
 def main(argv=None) -> int:
@@ -219,8 +244,9 @@ def main(argv=None) -> int:
     print(f"city-scale clearing: seed={args.seed} repeat={args.repeat} (medians) "
           f"python={sys.version.split()[0]} ortools={version('ortools')} scipy={version('scipy')} "
           f"numpy={version('numpy')}")
-    print("ours_s = our path end to end (trading: from columns; EV: from Vehicle/Station objects); ref_s = reference solver from "
-          "ready arrays; ratio = ours_s / ref_s (target <= 2); rel = |ours - ref| / max(1, ref) "
+    print("ours_s = our path end to end (trading: from columns; EV: from Vehicle/Station objects); "
+          "ref_s = reference solver from ready arrays; runs alternate ours/reference; ratio = median "
+          "of the paired ours/ref ratios (target <= 2); rel = |ours - ref| / max(1, ref) "
           "(target <= 1e-6); RSS = peak of each process")
     print(f"{'case':<44} {'ours_s':>8} {'ref_s':>8} {'ratio':>6} {'rel':>8} {'ours_MB':>8} "
           f"{'worker_MB':>9} {'ref_MB':>7}  reference")
