@@ -34,7 +34,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 run: system-packages $(STAMP)  ## full conformance suite against the bundled reference broker; reports in reports/
-	$(BIN)/harness run --report-dir reports
+	$(BIN)/harness run --report-dir reports --city-scale
 
 test: system-packages $(TEST_STAMP)  ## the project's own tests
 	$(BIN)/python -m pytest
@@ -42,8 +42,10 @@ test: system-packages $(TEST_STAMP)  ## the project's own tests
 requirements: $(STAMP)  ## print the requirement catalog with coverage
 	$(BIN)/harness requirements
 
-bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), OpenADR schema validation rate, VTN polls/s, billing run (10,000 customers)
+bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), city-scale clearing and EV ratios, retailer baselines, OpenADR schema validation rate, VTN polls/s, billing run (10,000 customers), HIL exchanges
 	$(BIN)/python bench/clearing.py
+	$(BIN)/python bench/city_scale.py
+	$(BIN)/python bench/retailer_selection.py
 	$(BIN)/python bench/xml_validation.py
 	$(BIN)/python bench/readings.py
 	$(BIN)/python bench/vtn_polls.py

@@ -15,6 +15,7 @@ UNITS: dict[str, str] = {
     "count": "number of items",
     "s": "second",
     "A": "ampere",          # bench checks (issue 6)
+    "ratio": "dimensionless ratio (a relative difference)",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from .adapters.flow_solver import solve_trading_flow
 from .adapters.sqlite_repository import SqliteRepository
 from .core import ledger
 from .core.bids import Bid, parse_bid, validate_bid
@@ -25,10 +26,12 @@ from .core.rules import MarketRules
 from .core.settlement import settle
 from .billing_service import BillingMixin
 from .domain_service import DomainMixin
+from .decision_service import DecisionServiceMixin
 from .dr_service import DemandResponseMixin
+from .trade_signing import TradeSigningMixin
 
 
-class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin):
+class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionServiceMixin, TradeSigningMixin):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.
@@ -129,7 +132,8 @@ class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin):
                 raise NotFound(FieldError("unknown-product", "/product_id", f"no product {product_id!r}"))
             bids = [Bid.from_record(r) for r in self.repo.find("bids", product_id=product_id)]
             participants = {r["participant_id"]: Participant(**r) for r in self.repo.find("participants")}
-            outcome = clear_product(product, bids, participants, self.rules, now)
+            outcome = clear_product(product, bids, participants, self.rules, now,
+                                    solve=solve_trading_flow)  # min-cost flow (issue 7)
             for bid in outcome.bids:
                 self.repo.put("bids", bid.to_record())
             for contract in outcome.contracts:
@@ -139,7 +143,7 @@ class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin):
             record = outcome.to_record()
             record["clearing_id"] = f"{product_id}@{record['cleared_at']}"
             self.repo.put("clearings", record)
-            self._append_ledger(outcome.trades)
+            self._append_ledger(self._signed_trades(outcome.trades))  # signed records (issue 7)
         return record
 
     def get_contract(self, contract_id: str) -> dict:

@@ -294,3 +294,16 @@ class HttpSUT(HttpDomainOps, HttpVtnClient):
 
     def meter_readings(self, meter_id: str) -> Response:
         return self._call("GET", f"/meters/{_q(meter_id)}/readings")
+
+    # -- decision services (harness.sut.decisions.DecisionSUT; issue 7) ------------------------
+    def clear_trading(self, instance: Mapping) -> Response:
+        return self._call("POST", "/decisions/trading", instance)
+
+    def assign_ev(self, instance: Mapping) -> Response:
+        return self._call("POST", "/decisions/ev-charging", instance)
+
+    def select_retailers(self, request: Mapping) -> Response:
+        return self._call("POST", "/decisions/retailer-selection", request)
+
+    def trade_signing_key(self) -> Response:
+        return self._call("GET", "/trade-records/key")

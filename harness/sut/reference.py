@@ -135,6 +135,19 @@ class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost):
     def meter_readings(self, meter_id: str) -> Response:
         return self._call(self.broker.meter_readings, meter_id)
 
+    # -- decision services (harness.sut.decisions.DecisionSUT; issue 7) ------------------------
+    def clear_trading(self, instance: Mapping) -> Response:
+        return self._call(self.broker.clear_trading, instance)
+
+    def assign_ev(self, instance: Mapping) -> Response:
+        return self._call(self.broker.assign_ev, instance)
+
+    def select_retailers(self, request: Mapping) -> Response:
+        return self._call(self.broker.select_retailers, request)
+
+    def trade_signing_key(self) -> Response:
+        return self._call(self.broker.trade_signing_key)
+
 
 def factory(workdir: str) -> ReferenceSUT:
     """`--sut harness.sut.reference:factory` is the same as `--sut reference`."""

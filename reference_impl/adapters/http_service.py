@@ -11,7 +11,8 @@ Rules:
 - One lock around every broker call: the SQLite connection is shared by the request threads,
   and the broker's transactions must not interleave.
 - JSON in and out, ``Content-Type: application/json``. A request without a body counts as
-  ``{}``. Bodies over 1 MiB are refused with 413 before they are read.
+  ``{}``. Bodies over 1 MiB (64 MiB on the ``/decisions`` routes) are refused with 413 before
+  they are read.
 - Core refusals keep their meaning: ``Rejected`` 422, ``NotFound`` 404, ``Conflict`` 409, each
   with ``{"status", "errors": [{"code", "field", "message"}]}``. Binding errors (400 malformed
   JSON, 404 unknown route, 405, 411, 413, 500) carry ``{"errors": [...]}`` without a status,
@@ -58,6 +59,7 @@ from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
 from .sqlite_repository import SqliteRepository
 
 MAX_BODY_BYTES = 1 << 20                      # 1 MiB
+DECISION_BODY_BYTES = 64 << 20                # 64 MiB: a 1,000 x 1,000 distance matrix is ~8 MB
 TEST_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)   # test clock after start and each reset
 REFUSAL_STATUS = {"rejected": 422, "not-found": 404, "conflict": 409}
 
@@ -168,6 +170,7 @@ class Route:
     action: Action
     created: bool = False
     test_only: bool = False
+    max_body_bytes: int = MAX_BODY_BYTES   # the decision routes take city-scale instances
 
     @property
     def path(self) -> str:
@@ -233,6 +236,15 @@ ROUTES: tuple[Route, ...] = (
           lambda s, ids, body: s.broker.create_dr_event(body), created=True),
     Route("GET", ("dr-events", "{}"), "get_dr_event", lambda s, ids, body: s.broker.get_dr_event(ids[0])),
     Route("POST", ("dr-events", "{}", "events"), "dr_event_action", _dr_event_action),
+    # decision services (issue 7): columnar instances up to 10,000 nodes / 1,000 x 1,000 vehicles
+    Route("POST", ("decisions", "trading"), "clear_trading",
+          lambda s, ids, body: s.broker.clear_trading(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
+    Route("POST", ("decisions", "ev-charging"), "assign_ev",
+          lambda s, ids, body: s.broker.assign_ev(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
+    Route("POST", ("decisions", "retailer-selection"), "select_retailers",
+          lambda s, ids, body: s.broker.select_retailers(_object(body))),
+    Route("GET", ("trade-records", "key"), "trade_signing_key",
+          lambda s, ids, body: s.broker.trade_signing_key()),
     Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),
     Route("POST", ("test", "reset"), "reset", lambda s, ids, body: s.reset(), test_only=True),
     Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),
@@ -340,7 +352,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             raise _HttpProblem(405, "method-not-allowed", f"{path} takes {allowed}, not {method}",
                                {"Allow": allowed})
         route, ids = chosen
-        body = self._read_json()
+        body = self._read_json(route.max_body_bytes)
         service = self.server.service
         key = self.headers.get(idempotency.HEADER)
         if key is not None and not idempotency.valid_key(key):
@@ -366,7 +378,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self.close_connection = True
 
-    def _read_json(self) -> Any:
+    def _read_json(self, limit: int = MAX_BODY_BYTES) -> Any:
         if "Transfer-Encoding" in self.headers:
             self.close_connection = True
             raise _HttpProblem(411, "length-required", "send the body with a Content-Length")
@@ -377,9 +389,9 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise _HttpProblem(400, "bad-content-length", "Content-Length is not a byte count") from None
-        if length > MAX_BODY_BYTES:
+        if length > limit:
             self.close_connection = True
-            raise _HttpProblem(413, "body-too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+            raise _HttpProblem(413, "body-too-large", f"request bodies are limited to {limit} bytes")
         raw = self.rfile.read(length) if length else b""
         if len(raw) < length:
             self.close_connection = True

@@ -18,7 +18,7 @@ Bids that had expired before the gate closed are retired as expired, never match
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +29,8 @@ from .contracts import Contract
 from .notifications import Notification, notify
 from .products import Participant, Product
 from .rules import MarketRules
-from .trading import Arc, Node, Objective, TradingNetwork, solve_trading
+from .trade_records import contract_record
+from .trading import Arc, Node, Objective, TradingNetwork, TradingPlan, solve_trading
 
 UNSERVED_NODE = "unserved"
 # Energy is contracted to the watt-hour; smaller LP flows are numerical noise.
@@ -64,7 +65,8 @@ def _eligible(sell: Bid, buy: Bid, transfer: Decimal) -> bool:
 
 
 def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[str, Participant],
-                  rules: MarketRules, now: datetime) -> ClearingOutcome:
+                  rules: MarketRules, now: datetime,
+                  solve: Callable[..., TradingPlan] = solve_trading) -> ClearingOutcome:
     """Close the gate on one product and match its open bids.
 
     Args:
@@ -73,6 +75,9 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
         participants: registered participants by id (for grid nodes and notifications).
         rules: market rules (currency, transfer costs, token price).
         now: gate closure time.
+        solve: ``solve(network, objective=...)`` returning a ``TradingPlan``; the in-process
+            PuLP/HiGHS LP by default, the min-cost-flow worker in the broker
+            (``adapters.flow_solver.solve_trading_flow``); both give the same optimum.
     Returns:
         the contracts, updated bids, notifications and ledger payloads, to be stored together.
     """
@@ -109,8 +114,8 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
         # The standard objective (generation cost + transfer cost) is the one whose optimum is
         # the welfare optimum here; seed 004's product form tc·gc would price every arc out of
         # the unserved node at zero.
-        plan = solve_trading(TradingNetwork(nodes=tuple(nodes), arcs=tuple(arcs)),
-                             objective=Objective.STANDARD)
+        plan = solve(TradingNetwork(nodes=tuple(nodes), arcs=tuple(arcs)),
+                     objective=Objective.STANDARD)
         if plan.status != "optimal":
             raise RuntimeError(f"clearing LP for {product.product_id} ended {plan.status}; "
                                "the unserved node should make it always feasible")
@@ -153,7 +158,10 @@ def clear_product(product: Product, bids: Sequence[Bid], participants: Mapping[s
     for contract in contracts:
         notes += notify({contract.seller_id, contract.buyer_id}, "contract-signed",
                         contract.contract_id, now, contract.to_record())
-        trades.append(trade_entry(contract, rules))
+        # seed 004 §9.2: the trade's smart-contract parameters, signed by the broker before the
+        # entry is appended (generation cost = the seller's offer price)
+        trades.append({**trade_entry(contract, rules), "record": contract_record(
+            contract, by_id[contract.sell_bid_id].price_per_kwh, rules)})
     return ClearingOutcome(product_id=product.product_id, cleared_at=now, contracts=tuple(contracts),
                            bids=final_bids, notifications=tuple(notes), trades=tuple(trades),
                            objective_value=objective_value, unserved_kwh=round(unserved_kwh, _KWH_DECIMALS))
