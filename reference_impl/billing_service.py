@@ -10,12 +10,12 @@ Rules:
   local midnight, each later one must start where the last ended (``bill-period-gap`` /
   ``bill-period-overlap``, 409). Incomplete metered data refuses the bill (409), never filled.
 - The customer and DR counterparties are named by HMAC-SHA256 pseudonyms under a key per
-  retailer domain, derived from a master secret drawn when the broker starts; bills are signed
-  with an ECDSA P-256 key drawn at the same time (`signer_key` publishes its public half).
+  retailer domain, derived from the broker's master secret ``pseudonym-master``; bills are signed
+  with its ECDSA P-256 key ``bill-signing`` (`signer_key` publishes its public half). Both come
+  from the broker's key store, so they outlive restarts (adapters/key_store.py).
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from datetime import timezone
 
@@ -37,10 +37,7 @@ class BillingMixin:
     """Mixed into `ReferenceBroker` (uses its ``repo``, ``clock``)."""
 
     def _billing_secrets(self) -> tuple[bytes, object]:
-        if getattr(self, "_pseudonym_master", None) is None:
-            self._pseudonym_master = secrets.token_bytes(32)
-            self._signing_key = bill_signature.new_key()
-        return self._pseudonym_master, self._signing_key
+        return self.keys.secret("pseudonym-master"), self.keys.ecdsa_p256("bill-signing")
 
     # -- tariffs and supply agreements -------------------------------------------------------
     def register_tariff(self, raw: Mapping) -> dict:

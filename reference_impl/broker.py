@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from .adapters.flow_solver import solve_trading_flow
+from .adapters.key_store import KeyStore
 from .adapters.sqlite_repository import SqliteRepository
 from .core import ledger
 from .core.bids import Bid, parse_bid, validate_bid
@@ -36,12 +37,15 @@ class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionSe
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.
         rules: market rules; defaults to EUR with 0.01 EUR/kWh between grid nodes.
+        keys: where the broker's signing keys and pseudonym secret persist; in memory by default.
     """
 
-    def __init__(self, repository: SqliteRepository, clock, rules: MarketRules | None = None):
+    def __init__(self, repository: SqliteRepository, clock, rules: MarketRules | None = None,
+                 keys: KeyStore | None = None):
         self.repo = repository
         self.clock = clock
         self.rules = rules or MarketRules()
+        self.keys = keys or KeyStore(None)  # signing keys and pseudonym secret (adapters/key_store.py)
 
     # -- lookups -------------------------------------------------------------------------
     def _participant(self, participant_id: str) -> Participant | None:

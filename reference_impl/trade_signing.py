@@ -1,9 +1,9 @@
 """The broker's trade-record signing key (seed 004 §9.2 template as a signed record; issue 7).
 
-Each broker instance makes its own Ed25519 key on first use and publishes the public half
-(``trade_signing_key``); every trade payload it appends to the ledger carries its record signed
-with that key (`core.trade_records`). The key lives in memory only: a restarted broker signs
-with a new key, and a verifier asks for the current one.
+The broker's Ed25519 key ``trade-records`` comes from its key store (adapters/key_store.py), so
+it survives restarts when the broker has a key folder (`harness serve` does); the public half is
+published (``trade_signing_key``) and every trade payload appended to the ledger carries its
+record signed with it (`core.trade_records`).
 """
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ from .core import trade_records
 
 
 class TradeSigningMixin:
-    _trade_key: Ed25519PrivateKey | None = None
+    """Mixed into `ReferenceBroker` (uses its ``keys``)."""
 
     def _signing_key(self) -> Ed25519PrivateKey:
-        if self._trade_key is None:
-            self._trade_key = Ed25519PrivateKey.generate()
-        return self._trade_key
+        return self.keys.ed25519("trade-records")
 
     def trade_signing_key(self) -> dict:
         """Returns: ``{"algorithm": "Ed25519", "public_key": <base64 of the raw 32 bytes>}``."""

@@ -55,6 +55,7 @@ from ..clock import SettableClock, SystemClock
 from ..core import parsing as p
 from ..core.errors import Conflict, FieldError, MarketError, Rejected
 from . import idempotency
+from .key_store import KeyStore
 from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
 from .sqlite_repository import SqliteRepository
 
@@ -93,13 +94,15 @@ class BrokerService:
         self.version = version or _default_version()
         self.lock = threading.Lock()
         self._resets = 0
+        # beside the configured database, shared by the files a test-mode reset opens
+        self.keys = KeyStore(self.db_path.with_name(f"{self.db_path.stem}.keys"))
         self._repo: SqliteRepository | None = None
         self._open(self.db_path)
 
     def _open(self, path: Path) -> None:
         self._repo = SqliteRepository(path)
         self.clock = SettableClock(TEST_EPOCH) if self.test_mode else SystemClock()
-        self.broker = self.broker_class(self._repo, self.clock)
+        self.broker = self.broker_class(self._repo, self.clock, keys=self.keys)
 
     @staticmethod
     def _remove(path: Path) -> None:

@@ -1,8 +1,10 @@
 """Crash safety (issue 8, part 3): the broker process is killed with SIGKILL at random points
-while it settles contracts, restarted on the same SQLite file, and the client retries with the
-same Idempotency-Key. Afterwards no ledger entry is lost or duplicated, the hash chain
-verifies, every contract is settled exactly once, and every retry got the answer of the one
-settlement that happened.
+while it settles contracts and while it issues bills, restarted on the same SQLite file and key
+folder, and the client retries with the same Idempotency-Key. Afterwards no ledger entry is lost
+or duplicated, the hash chain verifies, every contract is settled exactly once, every retry got
+the answer of the one settlement that happened, the trade records signed before the crashes
+still verify under the key the restarted broker publishes, and every bill is in the store once,
+complete and signed, or not at all.
 
 The broker runs in a forked child process (the parent has already imported everything, so a
 restart costs milliseconds, not an interpreter start-up); SIGKILL gives it no chance to clean up,
@@ -18,11 +20,15 @@ import signal
 import statistics
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from harness.ledger_check import chain_breaks
+from harness.protocols import bill_signature, bill_xml
+from harness.trade_record_check import signature_problems
 from reference_impl.adapters.http_service import make_server
+from reference_impl.adapters.sqlite_repository import SqliteRepository
 
 CONTRACTS = 100
 DAY = "2026-06-01"
@@ -150,6 +156,8 @@ def test_kill_9_during_settlement_loses_and_duplicates_nothing(tmp_path):
             assert recorded == answers[payload["contract_id"]]  # every retry saw the real settlement
         for contract_id in contracts:
             assert broker.call("GET", f"/contracts/{contract_id}")[1]["state"] == "settled"
+        # records signed before the first kill verify under the key published after the last one
+        assert signature_problems(entries, broker.call("GET", "/trade-records/key")[1]) == []
         # the same key with another request is refused, and nothing changes
         status, body, _ = broker.call("POST", f"/contracts/{contracts[1]}/settlement", {"x": 1},
                                       f"settle-{contracts[0]}-{SEED}")
@@ -165,3 +173,78 @@ def _fire(broker: BrokerProcess, contract_id: str, key: str) -> None:
         broker.call("POST", f"/contracts/{contract_id}/settlement", {}, key, timeout=5)
     except (OSError, http.client.HTTPException, ValueError):
         pass  # killed mid-request: the retry decides
+
+
+BILLED = 50
+TARIFF = {"tariff_id": "FLAT-1", "currency": "EUR", "billing_mode": "usage-based", "local_tz": "Europe/Luxembourg",
+          "energy": {"kind": "flat", "price_per_kwh": "0.25"}, "standing_charge_per_day": "0.40",
+          "feed_in_price_per_kwh": "0.08"}
+
+
+def _billing_market(broker: BrokerProcess) -> list[str]:
+    """BILLED supply points with one local day (2026-06-01, Luxembourg) of hourly readings."""
+    def ok(path, body):
+        status, payload, _ = broker.call("POST", path, body)
+        assert status in (200, 201), (path, payload)
+    ok("/tariffs", TARIFF)
+    meters = []
+    for n in range(BILLED):
+        customer, meter = f"C{n}", f"SP{n}"
+        ok("/participants", {"participant_id": customer, "role": "consumer", "grid_node": "N1"})
+        ok("/resources", {"resource_id": f"L{n}", "owner_id": customer, "kind": "load", "max_power_kw": 9.0,
+                          "voltage_v": 230.0, "meter_id": meter})
+        ok("/supplies", {"supply_point_id": meter, "customer_id": customer, "tariff_id": "FLAT-1"})
+        day_start = datetime(2026, 5, 31, 22, tzinfo=timezone.utc)  # 2026-06-01 00:00 in Luxembourg
+        readings = [{"interval_start": (day_start + timedelta(hours=h)).isoformat(),
+                     "interval_end": (day_start + timedelta(hours=h + 1)).isoformat(),
+                     "energy_kwh": energy, "direction": direction}
+                    for h in range(24)
+                    for direction, energy in (("import", round(0.3 + 0.01 * n, 3)), ("export", 0.0))]
+        ok(f"/meters/{meter}/readings", {"readings": readings})
+        meters.append(meter)
+    return meters
+
+
+def test_kill_9_during_bill_issuing_leaves_each_bill_whole_and_signed_or_absent(tmp_path):
+    rng = random.Random(SEED + 1)
+    db = tmp_path / "broker.sqlite3"
+    broker = BrokerProcess(db)
+    broker.start("2026-05-31T08:00:00+00:00")
+    try:
+        meters = _billing_market(broker)
+        signer = broker.call("GET", "/billing/signer-key")[1]["public_key_pem"]
+        period = {"period_start": "2026-06-01T00:00:00+02:00", "period_end": "2026-06-02T00:00:00+02:00"}
+        answers, outcomes = {}, {"replayed": 0, "executed on retry": 0}
+        for meter in meters:
+            key = f"bill-{meter}-{SEED}"
+            first = threading.Thread(target=_fire_bill, args=(broker, {"supply_point_id": meter, **period}, key),
+                                     daemon=True)
+            first.start()
+            time.sleep(rng.uniform(0, 0.01))
+            broker.kill()
+            first.join(15)
+            broker.start("2026-06-02T06:00:00+00:00")
+            status, body, replayed = broker.call("POST", "/bills", {"supply_point_id": meter, **period}, key)
+            assert status == 201, (meter, status, body)
+            outcomes["replayed" if replayed == "true" else "executed on retry"] += 1
+            answers[meter] = body
+        # the key survived every restart: the bills signed by the first process verify with today's key
+        assert broker.call("GET", "/billing/signer-key")[1]["public_key_pem"] == signer
+    finally:
+        broker.kill()
+    stored = SqliteRepository(db).find("bills")
+    assert sorted(b["supply_point_id"] for b in stored) == sorted(meters)  # once each, none lost
+    assert len({b["bill_id"] for b in stored}) == len(stored)
+    public_key = bill_signature.load_public_key(signer)
+    for bill in stored:
+        covered = bill_signature.verify(bill["document"].encode(), public_key)  # whole and signed
+        assert bill_xml.from_element(covered)["supply_point_id"] == bill["supply_point_id"]
+        assert bill == answers[bill["supply_point_id"]]
+    print(f"kill -9 during bill issuing x{BILLED}: {outcomes}")
+
+
+def _fire_bill(broker: BrokerProcess, body: dict, key: str) -> None:
+    try:
+        broker.call("POST", "/bills", body, key, timeout=5)
+    except (OSError, http.client.HTTPException, ValueError):
+        pass
