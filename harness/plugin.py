@@ -44,6 +44,10 @@ class HarnessPlugin:
         requirements: if given, run only scenarios covering one of these IDs.
     """
 
+    # defaults for subclasses that set their own state (bench_plugin.BenchPlugin)
+    city_scale = False
+    left_out = 0
+
     def __init__(self, sut_spec: str, profile: str, report_dir: Path, requirements: tuple[str, ...] = (),
                  *, city_scale: bool = False):
         self.sut_spec = sut_spec

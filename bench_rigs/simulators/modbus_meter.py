@@ -4,6 +4,7 @@ registers (float32, input registers) computed from the shared circuit on every r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from pymodbus import FramerType
@@ -55,12 +56,16 @@ class SimulatedModbusMeter:
     async def _serve(self) -> None:
         # pymodbus binds its transport to the running loop, so the server is built inside it
         self._server = ModbusSerialServer(self.device, framer=FramerType.RTU, port=self.port, baudrate=self.baud)
+        # ready only once the port is open: a read sent earlier would be lost on a loaded machine
+        await self._server.serve_forever(background=True)
         self._ready.set()
-        await self._server.serve_forever()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._server.serving
 
     def start(self) -> "SimulatedModbusMeter":
         self._thread.start()
-        self._ready.wait(5)
+        if not self._ready.wait(10):
+            raise RuntimeError(f"the simulated Modbus meter did not open {self.port} within 10 s")
         return self
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ are reported ``not-applicable`` (their scenarios skipped and listed, never dropp
 
     name: market-only            # what the reports call the profile
     description: a trading venue without aggregation or customer sites
-    roles: [market]              # market, prosumer, distribution, operation, aggregator
+    roles: [market]              # market, prosumer, distribution, operation, aggregator, decisions
     optional: []                 # recommended requirement ids implemented, or "all"
     include: ["MSG-*", "MKT-*"]  # further patterns claimed as they are
 
@@ -33,6 +33,9 @@ ROLE_DOMAINS = {
     "distribution": ("distribution", "utility-grid-functions"),
     "operation": ("operation",),
     "aggregator": ("service-provider", "aggregator-functions"),
+    # the harness's own MKT-* checks of decision services (optimal clearing, EV assignment,
+    # retailer selection, signed trade records): claimed by a platform that offers them
+    "decisions": ("market-decisions",),
 }
 _KEYS = {"name", "description", "roles", "optional", "include"}
 
