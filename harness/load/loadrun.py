@@ -170,31 +170,43 @@ def _setup(server: _Server, vens: int) -> None:
             raise RuntimeError(f"setup: resource load-res-{n} refused: {status} {body}")
 
 
+def missing_readings(ven_id: str, n: int, sent: int, held: set[tuple[str, float]], base: datetime) -> list[str]:
+    """The reports of VEN ``n`` (``sent`` of them) whose reading is not among ``held``
+    (``(interval_start, energy_kwh)`` pairs as the broker returns them)."""
+    return [f"{ven_id} report {k}: reading missing" for k in range(sent)
+            if ((base + k * STEP).isoformat(), report_value(n, k)) not in held]
+
+
+def missing_log(reports_sent: dict[str, int], logged: dict[str, str]) -> list[str]:
+    """The sent reports that the report log (``log_id`` -> outcome) does not hold as ``stored``."""
+    return [f"{ven_id} report {k}: log says {logged.get(f'{ven_id}|{ven_id}-u{k}') or 'nothing'}"
+            for ven_id, sent in reports_sent.items() for k in range(sent)
+            if logged.get(f"{ven_id}|{ven_id}-u{k}") != "stored"]
+
+
 def _check_stored(server: _Server, base: datetime, tallies: list[Tally], result: LoadResult) -> None:
     """Readings over HTTP while the server runs: exactly what each VEN reported."""
     for tally in tallies:
         for n, ven_id in tally.ven_ids.items():
             sent = tally.reports_sent[ven_id]
             status, body = server.json("GET", f"/meters/load-meter-{n}/readings")
+            if status != 200:
+                result.errors.append(f"readings of load-meter-{n}: HTTP {status}")
             held = {(r["interval_start"], r["energy_kwh"]) for r in body.get("readings", [])}
-            wanted = {((base + k * STEP).isoformat(), report_value(n, k)) for k in range(sent)}
-            result.lost += [f"{ven_id} report {k}: reading missing" for k in range(sent)
-                            if ((base + k * STEP).isoformat(), report_value(n, k)) not in held]
-            if held - wanted:
-                result.errors.append(f"{ven_id}: {len(held - wanted)} readings never reported")
+            result.lost += missing_readings(ven_id, n, sent, held, base)
+            if len(held) > sent:
+                result.errors.append(f"{ven_id}: {len(held) - sent} readings never reported")
 
 
 def _check_log(db: Path, tallies: list[Tally], result: LoadResult) -> None:
     """The broker's report log, read from its database after it stopped."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        logged = {json.loads(r)["log_id"]: json.loads(r)["outcome"]
-                  for (r,) in conn.execute("SELECT record FROM dr_report_log")}
+        logged = {}
+        for (raw,) in conn.execute("SELECT record FROM dr_report_log"):
+            record = json.loads(raw)
+            logged[record["log_id"]] = record["outcome"]
     for tally in tallies:
-        for ven_id, sent in tally.reports_sent.items():
-            for k in range(sent):
-                outcome = logged.get(f"{ven_id}|{ven_id}-u{k}")
-                if outcome != "stored":
-                    result.lost.append(f"{ven_id} report {k}: log says {outcome or 'nothing'}")
+        result.lost += missing_log(tally.reports_sent, logged)
 
 
 def run_load(folder: Path, *, vens: int = 200, seconds: float = 60.0, clients: int = 2,
