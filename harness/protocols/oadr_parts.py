@@ -75,7 +75,7 @@ class Reader:
                            exc.message)
 
     def child(self, name: str, *, optional: bool = False) -> etree._Element | None:
-        found = self.element.find(clark(name))  # the first such child (find searches children only)
+        found = next(self.element.iterchildren(clark(name)), None)
         if found is None and not optional:
             raise XmlRejected("missing-element", xpath_of(self.element), f"{name} is required here")
         return found
