@@ -273,8 +273,9 @@ class DemandResponseMixin:
         Called on every poll: when nothing is queued it only reads (no write transaction);
         callers hold the service lock, so nothing can be queued between the look and the write.
         """
-        self._ven(ven_id)
         if not any(r["state"] == "queued" for r in self.repo.find("dr_outbox", ven_id=ven_id)):
+            if not any(r.get("cancelled_at") is None for r in self.repo.find("ven_registrations", ven_id=ven_id)):
+                self._ven(ven_id)  # raises unknown-ven
             return None
         with self.repo.transaction():
             self._ven(ven_id)

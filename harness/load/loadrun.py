@@ -211,7 +211,17 @@ def _check_log(db: Path, tallies: list[Tally], result: LoadResult) -> None:
 
 def run_load(folder: Path, *, vens: int = 200, seconds: float = 60.0, clients: int = 2,
              report_period: float = 1.0, max_reports: int = 1000) -> LoadResult:
-    """Run the load against a fresh `harness serve` whose database lives in ``folder``."""
+    """Run the load against a fresh `harness serve` whose database and log live in ``folder``.
+
+    Args:
+        folder: an empty, writable folder (the server's SQLite file and access log).
+        vens, seconds, clients: VENs, load time, and client processes they are spread over.
+        report_period, max_reports: seconds between a VEN's reports; the most one VEN sends.
+    Returns:
+        the figures, errors and lost reports (`LoadResult.ok` is the verdict).
+    Raises:
+        RuntimeError: the server or a client process could not start or stopped answering.
+    """
     base = (datetime.now(timezone.utc) - timedelta(days=1)).replace(second=0, microsecond=0)
     result = LoadResult(vens, seconds, clients)
     server = _Server(folder)

@@ -156,7 +156,8 @@ class Ven:
         """Poll back to back; every ``report_period`` seconds send one ``oadrUpdateReport``."""
         poll = self.conn.request("OadrPoll", oc.to_xml(oc.Poll(self.ven_id)))
         tally, k = self.tally, 0
-        next_report = time.monotonic() + random.uniform(0, report_period)
+        # reports spread over the period, seeded per VEN so a run is repeatable
+        next_report = time.monotonic() + random.Random(self.n).uniform(0, report_period)
         while time.monotonic() < deadline:
             reporting = time.monotonic() >= next_report and k < max_reports
             if reporting:
@@ -199,7 +200,18 @@ async def _drive(vens: list[Ven], ready, go, seconds: float, report_period: floa
 def run_clients(host: str, port: int, indices: list[int], base: datetime, ready, go, seconds: float,
                 report_period: float, max_reports: int) -> Tally:
     """One client process's share: VENs ``indices`` (meter ``load-meter-<n>``), set up, then
-    (after ``ready.put`` and ``go.wait``) polling and reporting for ``seconds``."""
+    (after ``ready.put`` and ``go.wait``) polling and reporting for ``seconds``.
+
+    Args:
+        host, port: the VTN's HTTP address.
+        indices: which VENs this process runs.
+        base: start of report 0's interval (report ``k`` covers ``base + k`` minutes).
+        ready, go: a multiprocessing queue (the count of VENs set up is put there) and event.
+        seconds, report_period, max_reports: load time, seconds between a VEN's reports, and
+            the most reports one VEN sends.
+    Returns:
+        the process's `Tally`; a setup failure is one of its errors, never raised.
+    """
     tally = Tally()
     vens = [Ven(n, f"load-meter-{n}", host, port, base, tally) for n in indices]
     try:

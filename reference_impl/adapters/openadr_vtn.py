@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from harness.protocols import oadr_codec as oc
+from harness.protocols import oadr_schema
 from harness.protocols.oadr_codec import EiResponse
 
 from ..core.dr_events import DrEvent
@@ -114,6 +115,7 @@ class Vtn:
         self.settings = settings or VtnSettings()
         self.log = log or (lambda line: None)
         self._idle: dict[str, bytes] = {}
+        oadr_schema.fast_schema()  # compiled once now, not by the first burst of request threads at once
         self._handlers: dict[type, Callable] = {
             oc.QueryRegistration: self._query_registration,
             oc.CreatePartyRegistration: self._create_party_registration,
