@@ -42,13 +42,14 @@ test: system-packages $(TEST_STAMP)  ## the project's own tests
 requirements: $(STAMP)  ## print the requirement catalog with coverage
 	$(BIN)/harness requirements
 
-bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), city-scale clearing and EV ratios, retailer baselines, OpenADR schema validation rate, VTN polls/s, billing run (10,000 customers), HIL exchanges
+bench: $(TEST_STAMP)  ## benchmarks: trading LP (10..10,000 nodes), city-scale clearing and EV ratios, retailer baselines, OpenADR schema validation rate, VTN polls/s, VTN load (200 VENs x 60 s against harness serve), billing run (10,000 customers), HIL exchanges
 	$(BIN)/python bench/clearing.py
 	$(BIN)/python bench/city_scale.py
 	$(BIN)/python bench/retailer_selection.py
 	$(BIN)/python bench/xml_validation.py
 	$(BIN)/python bench/readings.py
 	$(BIN)/python bench/vtn_polls.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/message_rules.py
 	$(BIN)/python bench/billing.py
 	$(BIN)/python bench/hil.py

@@ -268,7 +268,15 @@ class DemandResponseMixin:
             return self._queue(ven_id, "cancel-report", registration, report_to_follow=report_to_follow)
 
     def next_outbound(self, ven_id: str) -> dict | None:
-        """The VEN's oldest queued request, now marked delivered; None when there is none."""
+        """The VEN's oldest queued request, now marked delivered; None when there is none.
+
+        Called on every poll: when nothing is queued it only reads (no write transaction);
+        callers hold the service lock, so nothing can be queued between the look and the write.
+        """
+        if not any(r["state"] == "queued" for r in self.repo.find("dr_outbox", ven_id=ven_id)):
+            if not any(r.get("cancelled_at") is None for r in self.repo.find("ven_registrations", ven_id=ven_id)):
+                self._ven(ven_id)  # raises unknown-ven
+            return None
         with self.repo.transaction():
             self._ven(ven_id)
             queued = [ob.OutboundRequest.from_record(r) for r in self.repo.find("dr_outbox", ven_id=ven_id)

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from harness.protocols import oadr_codec as oc
+from harness.protocols import oadr_schema
 from harness.protocols.oadr_codec import EiResponse
 
 from ..core.dr_events import DrEvent
@@ -66,6 +67,8 @@ SERVICES: dict[str, tuple[type, ...]] = {
 EI_BY_CODE = {"unknown-ven": "463", "stale-modification": "450", "not-targeted": "462",
               "unknown-meter": "452", "unknown-opt": "452", "unknown-report": "452"}
 EI_BY_STATUS = {"rejected": "454", "not-found": "452", "conflict": "451"}
+IDLE_ANSWERS = 100_000          # cached "nothing pending" poll answers (one per VEN) before a clear
+_NOTHING_PENDING = object()     # _poll's answer when the VEN has nothing waiting (see Vtn._idle_answer)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class Vtn:
         self.service = service
         self.settings = settings or VtnSettings()
         self.log = log or (lambda line: None)
+        self._idle: dict[str, bytes] = {}
+        oadr_schema.fast_schema()  # compiled once now, not by the first burst of request threads at once
         self._handlers: dict[type, Callable] = {
             oc.QueryRegistration: self._query_registration,
             oc.CreatePartyRegistration: self._create_party_registration,
@@ -193,8 +198,20 @@ class Vtn:
                 f"{message.ELEMENT} is not a message of {service_name}")), "459")
         with self.service.lock:
             answer = self._handlers[type(message)](self.service.broker, message)
+        if answer is _NOTHING_PENDING:
+            return self._idle_answer(message.ven_id)
         code = getattr(getattr(answer, "response", None), "code", "200")
         return self._answer(answer, code, type(message).ELEMENT)
+
+    def _idle_answer(self, ven_id: str) -> bytes:
+        """The oadrResponse 200 to a poll with nothing pending: it depends on the venID only, so
+        its bytes (schema-checked when first built) are kept per VEN (bounded)."""
+        data = self._idle.get(ven_id)
+        if data is None:
+            if len(self._idle) >= IDLE_ANSWERS:
+                self._idle.clear()
+            data = self._idle[ven_id] = oc.to_xml(oc.Response(_ei(""), ven_id=ven_id))
+        return data
 
     def _answer(self, answer, code: str, asked: str = "") -> bytes:
         if code != "200":
@@ -330,7 +347,7 @@ class Vtn:
         queued = broker.next_outbound(m.ven_id)
         if queued is not None:
             return self._outbound(queued)
-        return oc.Response(_ei(""), ven_id=m.ven_id)
+        return _NOTHING_PENDING
 
     # -- what the VTN asks on its own initiative (core.dr_outbox) -------------------------------
     def _outbound(self, queued: dict):
