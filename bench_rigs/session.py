@@ -135,6 +135,10 @@ class BenchSession:
                                                                                    i["relay"])})
         return {**current_a, "measured_a": i["standard"].current_a()}
 
+    def energise(self, power_w: float) -> dict:
+        i = self.instruments
+        return self._guarded(lambda: {"current_a": procedures.energise(self.rig, power_w, i["source"])})
+
     def command_relay(self, position: str, load_a: float) -> dict:
         i = self.instruments
         return self._guarded(lambda: procedures.command_load_relay(self.rig, position, i["standard"], i["relay"],

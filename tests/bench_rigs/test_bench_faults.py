@@ -19,7 +19,7 @@ import yaml
 
 RIG = Path(__file__).resolve().parents[2] / "bench_rigs" / "rigs" / "simulated.yaml"
 HIL = {"HIL-METER-ACCURACY", "HIL-METER-STARTING", "HIL-METER-CREEP", "HIL-READOUT-INTEGRITY", "HIL-RELAY-SWITCH",
-       "HIL-SIGNAL-TO-SETTLEMENT"}
+       "HIL-SIGNAL-TO-BILL"}
 
 
 def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
@@ -61,9 +61,9 @@ FAULTS = [
     ("meter deaf below 0.05 A", {"simulator__meter__starting_current_a": 0.05}, {"HIL-METER-STARTING"}),
     # a welded or slow contact also keeps the DR event's load on: no reduction to credit
     ("welded relay contact", {"simulator__relays": {"1": {"stuck": "closed", "initial": "closed"}}},
-     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-BILL"}),
     ("slow relay (0.5 s)", {"simulator__relays": {"1": {"latency_s": 0.5}}},
-     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-BILL"}),
 ]
 VARIANTS = {
     "sound": {},
@@ -169,3 +169,37 @@ def test_a_bench_run_seals_its_reports_as_evidence(runs):
     assert result.ok and result.artefacts_checked > 3, result.problems
     listed = {e["path"] for e in json.loads((reports / evidence.MANIFEST).read_text())["artefacts"]}
     assert {"meter-error.png", "conformance.json", "junit.xml"} <= listed
+
+
+def _signal_to_bill(record: dict) -> dict:
+    requirement = next(r for r in record["requirements"] if r["id"] == "HIL-SIGNAL-TO-BILL")
+    return requirement["scenarios"][0]
+
+
+def test_the_signed_bill_carries_the_metered_dr_credit_on_a_sound_rig(runs):
+    code, record, _, output = runs["sound"].result()
+    scenario = _signal_to_bill(record)
+    assert scenario["outcome"] == "pass", output
+    measured = {(m["name"], m["subject"]): m["value"] for m in scenario["measurements"]}
+    by_name = {}
+    for (name, _), value in measured.items():
+        by_name.setdefault(name, []).append(value)
+    assert by_name["bill_signature_valid"] == ["valid"] and by_name["bill_schema_valid"] == ["valid"]
+    assert by_name["bill_metered_intervals"] == [96]
+    assert by_name["bill_dr_credit_eur"] == ["0.41", "0.41", "0.41"]
+    # the day's energy is what the meter measured: about 23 h of a 5 kW load, none in the event hour
+    assert 110 < by_name["bill_metered_energy_kwh"][0] < 140
+
+
+def test_a_welded_relay_leaves_a_penalty_on_the_bill_not_the_credit(runs):
+    code, record, _, output = runs["welded relay contact"].result()
+    scenario = _signal_to_bill(record)
+    assert scenario["outcome"] == "fail", output
+    failing = [m for m in scenario["measurements"] if m["outcome"] == "fail"]
+    assert [m["name"] for m in failing] == ["bill_dr_credit_eur"]
+    credit = failing[0]["value"]
+    assert float(credit) <= 0, credit           # no reduction delivered: no credit, a shortfall penalty
+    # the bill is genuine and carries the settlement faithfully; what it carries is the penalty
+    passed = {m["name"] for m in scenario["measurements"] if m["outcome"] == "pass"}
+    assert {"bill_signature_valid", "bill_schema_valid", "bill_metered_intervals"} <= passed
+    assert [m["value"] for m in scenario["measurements"] if m["name"] == "bill_dr_credit_eur"][:2] == [credit, credit]
