@@ -32,7 +32,7 @@ class BenchSession:
         rig: the validated rig.
         market: optionally, the market platform the meter's site reports to (a MarketSUT that
             also offers demand-response events); its operations are reachable on the session
-            itself, so market steps run unchanged against a bench (signal to settlement).
+            itself, so market steps run unchanged against a bench (signal to bill).
     """
 
     def __init__(self, rig: Rig, market=None):
