@@ -22,7 +22,7 @@ HIL = {"HIL-METER-ACCURACY", "HIL-METER-STARTING", "HIL-METER-CREEP", "HIL-READO
        "HIL-SIGNAL-TO-BILL"}
 
 
-def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
+def bench(tmp_path: Path, env: dict | None = None, **changes) -> tuple[int, dict, Path, str]:
     """Run `harness bench` on the simulated rig with the simulator (or rig) entries changed."""
     document = copy.deepcopy(yaml.safe_load(RIG.read_text()))
     for path, value in changes.items():
@@ -36,7 +36,7 @@ def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
     reports = tmp_path / "reports"
     done = subprocess.run([sys.executable, "-m", "harness.cli", "bench", "--rig", str(rig), "--report-dir",
                            str(reports), "-q"], capture_output=True, text=True, timeout=180,
-                          env={**os.environ})
+                          env=env if env is not None else dict(os.environ))
     record = json.loads((reports / "conformance.json").read_text()) if (reports / "conformance.json").exists() else {}
     return done.returncode, record, reports, done.stdout + done.stderr
 
@@ -80,9 +80,12 @@ def runs(tmp_path_factory):
     """name -> future of (exit code, record, report dir, output) for every variant."""
     pool = ThreadPoolExecutor(max_workers=3)
     futures = {}
+    # The environment is copied here, once: copying os.environ in a worker thread races with
+    # tests that monkeypatch it meanwhile (a KeyError from os.environ's iteration).
+    env = dict(os.environ)
     for name, changes in VARIANTS.items():
         directory = tmp_path_factory.mktemp("bench")
-        futures[name] = pool.submit(bench, directory, **changes)
+        futures[name] = pool.submit(bench, directory, env, **changes)
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
 
