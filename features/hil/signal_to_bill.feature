@@ -14,8 +14,9 @@ Feature: Signal to bill - a DR event opens the load, and the customer's bill car
   under test meters the full local day of the tariff's zone (Europe/Luxembourg, UTC+2 in June:
   2026-05-31T22:00Z to 2026-06-01T22:00Z, 96 intervals of 15 minutes): the load runs through the
   closed relay all day except during the event, and every reading is the meter's register
-  advance over one interval of 900 s on the reference standard's clock, at the rig's simulated
-  time scale on the simulated rig (the day takes seconds), in real time on a real one. Nothing
+  advance over one interval gated to 900 s of the reference standard's clock, at the rig's
+  simulated time scale on the simulated rig (the day takes seconds; there a gate ends a few %
+  late, and the bill check reports the standard's total), in real time on a real one. Nothing
   is filled in: a missing interval would refuse the bill. The harness then checks the bill
   itself: its signature under the platform's published signer key, its schema, the energy it
   charges against the readings the meter gave, its lines and total recomputed, and its DR credit
