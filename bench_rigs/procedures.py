@@ -153,6 +153,15 @@ def run_load(rig: Rig, power_w: float, standard: PowerStandard, source: PowerSou
     return current_a
 
 
+def energise(rig: Rig, power_w: float, source: PowerSource) -> float:
+    """The supply of a resistive load of ``power_w`` at the reference voltage switched on, the
+    load relay left as it is (open: no current flows until it closes); returns the load's current."""
+    current_a = power_w / rig.meter.reference_voltage_v
+    source.apply(voltage_v=rig.meter.reference_voltage_v, current_a=current_a, power_factor=1.0)
+    source.output(True)
+    return current_a
+
+
 def metered_interval(rig: Rig, duration_s: float, standard: PowerStandard, source: PowerSource,
                      meter: EnergyMeter) -> dict:
     """One metering interval with the load as it stands (set points and relay untouched): the

@@ -32,7 +32,7 @@ class BenchSession:
         rig: the validated rig.
         market: optionally, the market platform the meter's site reports to (a MarketSUT that
             also offers demand-response events); its operations are reachable on the session
-            itself, so market steps run unchanged against a bench (signal to settlement).
+            itself, so market steps run unchanged against a bench (signal to bill).
     """
 
     def __init__(self, rig: Rig, market=None):
@@ -134,6 +134,10 @@ class BenchSession:
         current_a = self._guarded(lambda: {"current_a": procedures.run_load(self.rig, power_w, i["standard"], i["source"],
                                                                                    i["relay"])})
         return {**current_a, "measured_a": i["standard"].current_a()}
+
+    def energise(self, power_w: float) -> dict:
+        i = self.instruments
+        return self._guarded(lambda: {"current_a": procedures.energise(self.rig, power_w, i["source"])})
 
     def command_relay(self, position: str, load_a: float) -> dict:
         i = self.instruments

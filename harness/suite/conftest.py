@@ -10,6 +10,7 @@ from harness.steps.messages import *  # noqa: F401,F403
 from harness.steps.billing import *  # noqa: F401,F403
 from harness.steps.bench import *  # noqa: F401,F403
 from harness.steps.signal_to_settlement import *  # noqa: F401,F403
+from harness.steps.signal_to_bill import *  # noqa: F401,F403
 from harness.steps.optimality import *  # noqa: F401,F403
 from harness.steps.trade_records import *  # noqa: F401,F403
 from harness.steps.retail import *  # noqa: F401,F403

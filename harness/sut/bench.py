@@ -34,6 +34,7 @@ class BenchSUT(Protocol):
     def run_load(self, power_w: float) -> dict: ...    # load on through the closed relay
     def command_relay(self, position: str, load_a: float) -> dict: ...  # as switch_relay, source as it is
     def metered_interval(self, duration_s: float) -> dict: ...         # meter_kwh, standard_kwh
+    def energise(self, power_w: float) -> dict: ...    # supply on at that load, relay as it is
     def close(self) -> None: ...
 
 

@@ -19,10 +19,10 @@ import yaml
 
 RIG = Path(__file__).resolve().parents[2] / "bench_rigs" / "rigs" / "simulated.yaml"
 HIL = {"HIL-METER-ACCURACY", "HIL-METER-STARTING", "HIL-METER-CREEP", "HIL-READOUT-INTEGRITY", "HIL-RELAY-SWITCH",
-       "HIL-SIGNAL-TO-SETTLEMENT"}
+       "HIL-SIGNAL-TO-BILL"}
 
 
-def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
+def bench(tmp_path: Path, env: dict | None = None, **changes) -> tuple[int, dict, Path, str]:
     """Run `harness bench` on the simulated rig with the simulator (or rig) entries changed."""
     document = copy.deepcopy(yaml.safe_load(RIG.read_text()))
     for path, value in changes.items():
@@ -36,7 +36,7 @@ def bench(tmp_path: Path, **changes) -> tuple[int, dict, Path, str]:
     reports = tmp_path / "reports"
     done = subprocess.run([sys.executable, "-m", "harness.cli", "bench", "--rig", str(rig), "--report-dir",
                            str(reports), "-q"], capture_output=True, text=True, timeout=180,
-                          env={**os.environ})
+                          env=env if env is not None else dict(os.environ))
     record = json.loads((reports / "conformance.json").read_text()) if (reports / "conformance.json").exists() else {}
     return done.returncode, record, reports, done.stdout + done.stderr
 
@@ -61,9 +61,9 @@ FAULTS = [
     ("meter deaf below 0.05 A", {"simulator__meter__starting_current_a": 0.05}, {"HIL-METER-STARTING"}),
     # a welded or slow contact also keeps the DR event's load on: no reduction to credit
     ("welded relay contact", {"simulator__relays": {"1": {"stuck": "closed", "initial": "closed"}}},
-     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-BILL"}),
     ("slow relay (0.5 s)", {"simulator__relays": {"1": {"latency_s": 0.5}}},
-     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-SETTLEMENT"}),
+     {"HIL-RELAY-SWITCH", "HIL-SIGNAL-TO-BILL"}),
 ]
 VARIANTS = {
     "sound": {},
@@ -80,9 +80,12 @@ def runs(tmp_path_factory):
     """name -> future of (exit code, record, report dir, output) for every variant."""
     pool = ThreadPoolExecutor(max_workers=3)
     futures = {}
+    # The environment is copied here, once: copying os.environ in a worker thread races with
+    # tests that monkeypatch it meanwhile (a KeyError from os.environ's iteration).
+    env = dict(os.environ)
     for name, changes in VARIANTS.items():
         directory = tmp_path_factory.mktemp("bench")
-        futures[name] = pool.submit(bench, directory, **changes)
+        futures[name] = pool.submit(bench, directory, env, **changes)
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
 
@@ -169,3 +172,37 @@ def test_a_bench_run_seals_its_reports_as_evidence(runs):
     assert result.ok and result.artefacts_checked > 3, result.problems
     listed = {e["path"] for e in json.loads((reports / evidence.MANIFEST).read_text())["artefacts"]}
     assert {"meter-error.png", "conformance.json", "junit.xml"} <= listed
+
+
+def _signal_to_bill(record: dict) -> dict:
+    requirement = next(r for r in record["requirements"] if r["id"] == "HIL-SIGNAL-TO-BILL")
+    return requirement["scenarios"][0]
+
+
+def test_the_signed_bill_carries_the_metered_dr_credit_on_a_sound_rig(runs):
+    code, record, _, output = runs["sound"].result()
+    scenario = _signal_to_bill(record)
+    assert scenario["outcome"] == "pass", output
+    measured = {(m["name"], m["subject"]): m["value"] for m in scenario["measurements"]}
+    by_name = {}
+    for (name, _), value in measured.items():
+        by_name.setdefault(name, []).append(value)
+    assert by_name["bill_signature_valid"] == ["valid"] and by_name["bill_schema_valid"] == ["valid"]
+    assert by_name["bill_metered_intervals"] == [96]
+    assert by_name["bill_dr_credit_eur"] == ["0.41", "0.41", "0.41"]
+    # the day's energy is what the meter measured: about 23 h of a 5 kW load, none in the event hour
+    assert 110 < by_name["bill_metered_energy_kwh"][0] < 140
+
+
+def test_a_welded_relay_leaves_a_penalty_on_the_bill_not_the_credit(runs):
+    code, record, _, output = runs["welded relay contact"].result()
+    scenario = _signal_to_bill(record)
+    assert scenario["outcome"] == "fail", output
+    failing = [m for m in scenario["measurements"] if m["outcome"] == "fail"]
+    assert [m["name"] for m in failing] == ["bill_dr_credit_eur"]
+    credit = failing[0]["value"]
+    assert float(credit) <= 0, credit           # no reduction delivered: no credit, a shortfall penalty
+    # the bill is genuine and carries the settlement faithfully; what it carries is the penalty
+    passed = {m["name"] for m in scenario["measurements"] if m["outcome"] == "pass"}
+    assert {"bill_signature_valid", "bill_schema_valid", "bill_metered_intervals"} <= passed
+    assert [m["value"] for m in scenario["measurements"] if m["name"] == "bill_dr_credit_eur"][:2] == [credit, credit]
