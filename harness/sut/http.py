@@ -82,8 +82,10 @@ class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews):
         if parts.hostname in _LOOPBACK or parts.hostname.startswith("127."):
             handlers.append(ProxyHandler({}))
         self.credentials = Path(credentials) if credentials is not None else None
+        self.ssl_context = None
         if self.credentials is not None and parts.scheme == "https":
-            handlers.append(HTTPSHandler(context=client_context(self.credentials, identity)))
+            self.ssl_context = client_context(self.credentials, identity)
+            handlers.append(HTTPSHandler(context=self.ssl_context))
         self._opener: OpenerDirector = build_opener(*handlers)
 
     # -- transport ------------------------------------------------------------------------------

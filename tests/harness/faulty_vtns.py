@@ -18,8 +18,8 @@ from reference_impl.broker import ReferenceBroker
 class _PollAnswerWithTextCode(Vtn):
     """MSG-SCHEMA-VALID: answers a poll with responseCode "OK" (the schema wants three digits)."""
 
-    def handle(self, service_name, body):
-        answer = super().handle(service_name, body)
+    def handle(self, service_name, body, fingerprint=None):
+        answer = super().handle(service_name, body, fingerprint)
         if service_name == "OadrPoll":
             answer = answer.replace(b"<ei:responseCode>200</ei:responseCode>", b"<ei:responseCode>OK</ei:responseCode>")
         return answer
