@@ -401,3 +401,25 @@ class _MarketOnly:
 
 def market_only(workdir):
     return _MarketOnly(ReferenceSUT(workdir=workdir))
+
+
+# -- security (Y.2072 clause 10, SEC-*): one access-control bug each ---------------------------------
+class _NoAuthentication(ReferenceBroker):
+    """SEC-AUTHN: a caller without credentials is served as if it were the operator."""
+
+    def authorise(self, principal, operation, ids, body):
+        from reference_impl.access import Principal
+        super().authorise(principal or Principal("operator", "operator"), operation, ids, body)
+
+
+class _LeaksOthersBills(ReferenceBroker):
+    """SEC-ISOLATION-READ: any authenticated party may read any bill (the owner check forgotten)."""
+
+    def authorise(self, principal, operation, ids, body):
+        if operation == "get_bill" and principal is not None:
+            return
+        super().authorise(principal, operation, ids, body)
+
+
+no_authentication = _factory(_NoAuthentication, "no authentication")
+leaks_others_bills = _factory(_LeaksOthersBills, "leaks other parties' bills")
