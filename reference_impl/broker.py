@@ -26,6 +26,7 @@ from .core.products import Participant, Product, Resource, parse_product, verify
 from .core.rules import MarketRules
 from .core.settlement import settle
 from .access import AccessControl
+from .request_signing import NonceBook
 from .billing_service import BillingMixin
 from .domain_service import DomainMixin
 from .decision_service import DecisionServiceMixin
@@ -34,7 +35,7 @@ from .trade_signing import TradeSigningMixin
 
 
 class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionServiceMixin, TradeSigningMixin,
-                      AccessControl):
+                      AccessControl, NonceBook):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.

@@ -9,10 +9,10 @@ never passed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
-from pytest_bdd import parsers, then, when
+from pytest_bdd import given, parsers, then, when
 
 from .. import measurements as m
 from ..errors import HarnessError
@@ -35,6 +35,7 @@ CONTRACT_UNCHANGED = m.declare("contract_state_after_refusal", unit=None,
 class SecurityAttempt:
     answer: Response | None = None
     what: str = ""
+    views: dict = field(default_factory=dict)   # caller -> its PartyView, kept for replays
 
 
 @pytest.fixture
@@ -51,9 +52,14 @@ def _views(sut) -> PartySUT:
     return sut
 
 
-def _caller(sut, who: str):
+def _caller(sut, who: str, attempt: SecurityAttempt | None = None):
+    if attempt is not None and who in attempt.views:
+        return attempt.views[who]
     views = _views(sut)
-    return views.anonymous() if who == "a caller without credentials" else views.as_party(who.strip('"'))
+    view = views.anonymous() if who == "a caller without credentials" else views.as_party(who.strip('"'))
+    if attempt is not None:
+        attempt.views[who] = view
+    return view
 
 
 def _bill_id(billing: BillingSession, meter: str) -> str:
@@ -106,9 +112,34 @@ def _(sut, market: MarketSession, attempt, who, bid_id, party):
 
 @when(parsers.parse(_WHO + ' submits a reading of {kwh:g} kWh imported by meter "{meter}" from {start} to {end}'))
 def _(sut, attempt, who, kwh, meter, start, end):
+    _submit_reading(sut, attempt, who, kwh, meter, start, end)
+
+
+def _submit_reading(sut, attempt, who, kwh, meter, start, end, *, alter: bool = False) -> Response:
     reading = {"interval_start": start, "interval_end": end, "energy_kwh": kwh, "direction": "import",
                "quality": "actual"}
-    attempt.answer, attempt.what = _caller(sut, who).submit_readings(meter, [reading]), f"readings for {meter}"
+    caller = _caller(sut, who, attempt)
+    if alter:
+        caller.alter_next()
+    attempt.answer, attempt.what = caller.submit_readings(meter, [reading]), f"readings for {meter}"
+    return attempt.answer
+
+
+@given(parsers.parse(_WHO + ' has submitted a signed reading of {kwh:g} kWh imported by meter "{meter}" from {start} '
+                     'to {end}'))
+def _(sut, attempt, who, kwh, meter, start, end):
+    require_ok(_submit_reading(sut, attempt, who, kwh, meter, start, end), f"{who}'s signed reading")
+
+
+@when(parsers.parse(_WHO + ' submits a reading of {kwh:g} kWh imported by meter "{meter}" from {start} to {end}, '
+                    'its body altered after signing'))
+def _(sut, attempt, who, kwh, meter, start, end):
+    _submit_reading(sut, attempt, who, kwh, meter, start, end, alter=True)
+
+
+@when(parsers.parse('the same signed request of {who} is received again'))
+def _(sut, attempt, who):
+    attempt.answer, attempt.what = _caller(sut, who, attempt).replay_last(), f"a replay of {who}'s request"
 
 
 @when(parsers.parse(_WHO + ' registers resource "{resource}" with meter "{meter}" in the name of "{owner}"'))
@@ -138,6 +169,13 @@ def _(attempt, evidence):
     evidence.measure(REFUSAL, answer.status, m.one_of("forbidden", "not-found"), field="/status",
                      subject=attempt.what)
     evidence.measure(DISCLOSED, answer.body is not None, m.equals(False), subject=attempt.what)
+
+
+@then("the platform refuses the request")
+def _(attempt, evidence):
+    answer = _answer(attempt)
+    evidence.measure(REFUSAL, answer.status, m.one_of("unauthenticated", "forbidden", "conflict", "rejected"),
+                     field="/status", subject=attempt.what)
 
 
 @then("the platform serves the request")

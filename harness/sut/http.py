@@ -83,6 +83,7 @@ class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews):
             handlers.append(ProxyHandler({}))
         self.credentials = Path(credentials) if credentials is not None else None
         self.ssl_context = None
+        self.identity = identity if self.credentials is not None else None
         if self.credentials is not None and parts.scheme == "https":
             self.ssl_context = client_context(self.credentials, identity)
             handlers.append(HTTPSHandler(context=self.ssl_context))
@@ -100,6 +101,7 @@ class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews):
                 raise HarnessError(f"{method} {path}: the request cannot be sent as JSON: {exc}",
                                    code="unencodable-request", field=path) from exc
             headers["Content-Type"] = "application/json"
+        data, headers = self._prepare_request(method, path, data, headers)  # a party signs (http_parties.py)
         request = Request(self.base_url + path, data=data, method=method, headers=headers)
         started = time.perf_counter()
         try:

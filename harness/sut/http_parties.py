@@ -8,10 +8,14 @@ chain to), ``operator.pem``/``.key`` (the harness's own identity, role operator)
 """
 from __future__ import annotations
 
+import re
 import ssl
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+
 from ..errors import HarnessError
+from ..protocols import request_signature
 
 OPERATOR = "operator"
 
@@ -44,10 +48,58 @@ def client_context(credentials: Path, identity: str | None) -> ssl.SSLContext:
     return context
 
 
+def altered(data: bytes) -> bytes:
+    """The body with its last digit changed (still valid JSON, no longer what was signed)."""
+    match = None
+    for match in re.finditer(rb"[0-9]", data):
+        pass
+    if match is None:
+        return data + b" "
+    digit = int(match.group())
+    return data[:match.start()] + str((digit + 1) % 10).encode() + data[match.end():]
+
+
 class HttpPartyViews:
-    """Mixin for `HttpSUT`: the `PartySUT` capability, when it was given ``credentials``."""
+    """Mixin for `HttpSUT`: the `PartySUT` capability, when it was given ``credentials``.
+
+    A view acting as a party signs each POST with its key (harness/protocols/request_signature.py);
+    `replay_last` sends the last signed request again, byte for byte, and `alter_next` changes
+    the body of the next one after it has been signed.
+    """
 
     credentials: Path | None = None
+    identity: str | None = None
+    _last_signed: tuple | None = None
+    _replaying: tuple | None = None
+    _alter: bool = False
+    _signing_key = None
+
+    def _prepare_request(self, method: str, path: str, data: bytes | None, headers: dict) -> tuple:
+        if self._replaying is not None:
+            replay, self._replaying = self._replaying, None
+            return replay
+        if method != "POST" or self.identity in (None, OPERATOR) or self.credentials is None:
+            return data, headers
+        if self._signing_key is None:
+            pem = (self.credentials / f"{self.identity}.key").read_bytes()
+            self._signing_key = serialization.load_pem_private_key(pem, password=None)
+        headers = {**headers, **request_signature.sign(self._signing_key, method, path, data or b"")}
+        if self._alter:
+            self._alter, data = False, altered(data or b"")
+        self._last_signed = (method, path, data, headers)
+        return data, headers
+
+    def replay_last(self):
+        """Send the last signed request again, unchanged (a replay). Returns: the Response."""
+        if self._last_signed is None:
+            raise HarnessError("no signed request was sent to replay", code="feature-error")
+        method, path, data, headers = self._last_signed
+        self._replaying = (data, headers)
+        return self._call(method, path)
+
+    def alter_next(self) -> None:
+        """Change the body of the next signed request after signing it."""
+        self._alter = True
 
     @property
     def authenticates_parties(self) -> bool:

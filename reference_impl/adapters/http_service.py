@@ -13,6 +13,8 @@ Rules:
   a certificate is refused 401, and `reference_impl.access.authorise` refuses 403 what the
   party may not do (other parties' records, operator-only services), before the broker runs.
   Without ``tls`` (the insecure test mode, loopback only) every caller is the operator.
+- A party's POST carries a signature by its certificate's key over the request and a nonce
+  (README, "Signed requests"): an altered or replayed request is refused 401 before it runs.
 - The access line names no party and no record id in clear: path ids are replaced by keyed
   pseudonyms (``~`` and 12 hex digits, stable for one key folder).
 - One lock around every broker call: the SQLite connection is shared by the request threads,
@@ -376,6 +378,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         with service.lock:
             try:
                 service.broker.authorise(principal, route.serves, ids, body)
+                self._check_signature(principal, method)
                 if key is None or method != "POST" or route.test_only:
                     result = route.action(service, ids, body)
                 else:
@@ -391,6 +394,17 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
                 return REFUSAL_STATUS[refusal.status], {"status": refusal.status,
                                                         "errors": [e.to_record() for e in refusal.errors]}
         return (201 if route.created else 200), result
+
+    def _check_signature(self, principal: Principal | None, method: str) -> None:
+        """A party's POST must be signed by its certificate's key, with a fresh nonce
+        (reference_impl/request_signing.py); the operator's and the insecure mode's are not."""
+        if principal is None or principal.role != "party" or method != "POST":
+            return
+        key = tls_auth.public_key_from_der(self.connection.getpeercert(binary_form=True))
+        broker = self.server.service.broker
+        created, nonce = broker.verify_signature(key, method, self.path, getattr(self, "_raw_body", b""),
+                                                 self.headers, time.time())
+        broker.spend_nonce(principal.party_id, nonce, created)
 
     def _unread_body(self) -> None:
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
@@ -411,6 +425,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise _HttpProblem(413, "body-too-large", f"request bodies are limited to {limit} bytes")
         raw = self.rfile.read(length) if length else b""
+        self._raw_body = raw  # a party's signature covers these bytes (_check_signature)
         if len(raw) < length:
             self.close_connection = True
             raise _HttpProblem(400, "malformed-json", "the request body ended early")

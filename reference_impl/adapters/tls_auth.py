@@ -90,3 +90,8 @@ def fingerprint(der: bytes) -> str:
 def pseudonym(key: bytes, party_id: str) -> str:
     """Returns: a 12-hex-digit keyed tag of ``party_id`` for the log (HMAC-SHA-256)."""
     return hmac.new(key, party_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def public_key_from_der(der: bytes | None):
+    """Returns: the public key of a DER certificate (None without one)."""
+    return x509.load_der_x509_certificate(der).public_key() if der else None

@@ -423,3 +423,21 @@ class _LeaksOthersBills(ReferenceBroker):
 
 no_authentication = _factory(_NoAuthentication, "no authentication")
 leaks_others_bills = _factory(_LeaksOthersBills, "leaks other parties' bills")
+
+
+class _AcceptsReplays(ReferenceBroker):
+    """SEC-REPLAY: checks the signature but never remembers a nonce, so a captured request works twice."""
+
+    def spend_nonce(self, party_id, nonce, created):
+        pass
+
+
+class _IgnoresSignatures(ReferenceBroker):
+    """SEC-SIGNED-INTEGRITY: reads the signature headers but never checks the signature itself."""
+
+    def verify_signature(self, public_key, method, path, body, headers, now_s):
+        return int(headers.get("Signature-Created") or now_s), headers.get("Signature-Nonce") or ""
+
+
+accepts_replays = _factory(_AcceptsReplays, "accepts replayed requests")
+ignores_signatures = _factory(_IgnoresSignatures, "ignores request signatures")

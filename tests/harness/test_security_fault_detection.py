@@ -10,7 +10,7 @@ from harness import pki
 from reference_impl.adapters.http_service import serving_in_thread
 from reference_impl.adapters.tls_auth import TlsSettings
 
-SEC = {"SEC-AUTHN", "SEC-ISOLATION-READ", "SEC-ISOLATION-WRITE"}
+SEC = {"SEC-AUTHN", "SEC-ISOLATION-READ", "SEC-ISOLATION-WRITE", "SEC-SIGNED-INTEGRITY", "SEC-REPLAY"}
 ONLY_SEC = [arg for rid in sorted(SEC) for arg in ("-r", rid)]
 
 
@@ -43,6 +43,8 @@ def test_reference_passes_over_https_with_client_certificates(harness_cli, crede
 @pytest.mark.parametrize("fault, broken", [
     ("no_authentication", {"SEC-AUTHN"}),
     ("leaks_others_bills", {"SEC-ISOLATION-READ"}),
+    ("accepts_replays", {"SEC-REPLAY"}),
+    ("ignores_signatures", {"SEC-SIGNED-INTEGRITY"}),
 ])
 def test_each_security_fault_fails_exactly_its_requirement(harness_cli, fault, broken):
     run = harness_cli("run", "--sut", f"faulty_suts:{fault}", *ONLY_SEC)
@@ -57,6 +59,7 @@ def test_each_security_fault_fails_exactly_its_requirement(harness_cli, fault, b
 @pytest.mark.parametrize("broker, broken", [
     (faulty_suts._NoAuthentication, "SEC-AUTHN"),
     (faulty_suts._LeaksOthersBills, "SEC-ISOLATION-READ"),
+    (faulty_suts._AcceptsReplays, "SEC-REPLAY"),
 ])
 def test_a_security_fault_behind_https_is_found(harness_cli, credentials, tmp_path, broker, broken):
     with serving_in_thread(tmp_path / "db.sqlite3", test_mode=True, log_stream=None, broker_class=broker,

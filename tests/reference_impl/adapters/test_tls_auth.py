@@ -125,3 +125,27 @@ def test_pki_init_refuses_a_party_id_that_is_no_file_name(tmp_path):
         pki.init(tmp_path, ("../evil",))
     assert caught.value.field == "--party[1]"
     assert not list(tmp_path.iterdir())
+
+
+def test_a_partys_unsigned_change_is_refused_and_a_signed_one_served_once(server, folder):
+    from cryptography.hazmat.primitives import serialization
+
+    from harness.protocols.request_signature import sign
+    _market(server, folder)
+    reading = {"readings": [{"interval_start": "2000-01-01T00:00:00+00:00", "interval_end": "2000-01-01T00:15:00+00:00",
+                             "energy_kwh": 0.5, "direction": "import", "quality": "actual"}]}
+    status, body = call(server, folder, "alice", "POST", "/meters/M-A/readings", reading)
+    assert status == 401 and body["errors"][0]["field"] == "/headers/Signature-Created"
+    data = json.dumps(reading).encode()
+    key = serialization.load_pem_private_key((folder / "alice.key").read_bytes(), None)
+    signed = {"Content-Type": "application/json", **sign(key, "POST", "/meters/M-A/readings", data)}
+    answers = []
+    for _ in range(2):
+        conn = http.client.HTTPSConnection(server.url.removeprefix("https://"), timeout=10,
+                                           context=client_context(folder, "alice"))
+        conn.request("POST", "/meters/M-A/readings", body=data, headers=signed)
+        answer = conn.getresponse()
+        answers.append((answer.status, json.loads(answer.read())))
+        conn.close()
+    assert answers[0][0] == 200 and answers[0][1]["stored"] == 1
+    assert answers[1][0] == 401 and answers[1][1]["errors"][0]["field"] == "/headers/Signature-Nonce"
