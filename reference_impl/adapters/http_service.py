@@ -460,7 +460,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         self.server.log(f"{self.address_string()} {format % args}")  # http.server's own errors
 
 
-class BrokerHTTPServer(ThreadingHTTPServer):
+class BrokerHTTPServer(tls_auth.AuthenticatingServer, ThreadingHTTPServer):
     """A threading HTTP server holding one `BrokerService`; `server_close()` also closes the
     broker's database. Construct with `make_server`, which binds before opening the database."""
 
@@ -470,33 +470,7 @@ class BrokerHTTPServer(ThreadingHTTPServer):
     service: BrokerService | None = None
     routes: tuple[Route, ...] = ()
     vtn: Vtn | None = None
-    ssl_context = None   # set by make_server(tls=...); None is the insecure test mode
     _log_key = b""
-
-    # -- authentication (adapters/tls_auth.py) ---------------------------------------------------
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.ssl_context is None:
-            return sock, address
-        # the handshake runs in the request's thread (finish_request), never in the accept loop
-        return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
-
-    def finish_request(self, request, client_address) -> None:
-        if self.ssl_context is not None:
-            try:
-                request.settimeout(BrokerRequestHandler.timeout)
-                request.do_handshake()
-            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-                self.log(f"tls: handshake refused: {type(exc).__name__}: {getattr(exc, 'reason', None) or exc}")
-                return
-        super().finish_request(request, client_address)
-
-    def principal(self, connection) -> Principal | None:
-        """Who sent the requests on ``connection``: the operator in the insecure test mode,
-        else the party of its verified client certificate (None without one)."""
-        if self.ssl_context is None:
-            return Principal("operator", "operator")
-        return tls_auth.principal_from_der(connection.getpeercert(binary_form=True))
 
     def loggable(self, path: str) -> str:
         """``path`` with every segment that is not a word of the route table pseudonymised."""

@@ -95,3 +95,36 @@ def pseudonym(key: bytes, party_id: str) -> str:
 def public_key_from_der(der: bytes | None):
     """Returns: the public key of a DER certificate (None without one)."""
     return x509.load_der_x509_certificate(der).public_key() if der else None
+
+
+class AuthenticatingServer:
+    """Mixin for a `socketserver` TCP server: TLS with client certificates when ``ssl_context``
+    is set (the handshake in the request's own thread, never in the accept loop, so one slow
+    client cannot stall the others), and `principal` for a connection. ``log(line)`` and a
+    handler class with a ``timeout`` come from the server it is mixed into."""
+
+    ssl_context: ssl.SSLContext | None = None   # None: the insecure test mode
+    handshake_timeout_s = 60.0
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.ssl_context is None:
+            return sock, address
+        return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request, client_address) -> None:
+        if self.ssl_context is not None:
+            try:
+                request.settimeout(self.handshake_timeout_s)
+                request.do_handshake()
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                self.log(f"tls: handshake refused: {type(exc).__name__}: {getattr(exc, 'reason', None) or exc}")
+                return
+        super().finish_request(request, client_address)
+
+    def principal(self, connection) -> Principal | None:
+        """Who sent the requests on ``connection``: the operator in the insecure test mode,
+        else the party of its verified client certificate (None without one)."""
+        if self.ssl_context is None:
+            return Principal("operator", "operator")
+        return principal_from_der(connection.getpeercert(binary_form=True))
