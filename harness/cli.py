@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="party certificates for an https:// SUT (a `harness pki init` folder): the "
                           "harness connects as 'operator'; the security features (SEC-*) act as the "
                           "other parties and need this to run")
+    run.add_argument("--sut-log", type=Path, default=None, metavar="FILE",
+                     help="the file the platform writes its request log to: the SEC-LOG-PRIVACY scenarios "
+                          "check it names no participant, meter or bill in clear")
     run.add_argument("--city-scale", action="store_true",
                      help="also run the example rows tagged @city_scale (generated instances of "
                           "1,000 to 10,000 nodes; tens of seconds); without it they are left out "
@@ -232,7 +235,7 @@ def _run(args) -> int:
     for stale in ("conformance.json", "conformance.html", "junit.xml"):
         (report_dir / stale).unlink(missing_ok=True)
     plugin = HarnessPlugin(args.sut, args.profile, report_dir, tuple(args.requirement),
-                           city_scale=args.city_scale, credentials=args.credentials)
+                           city_scale=args.city_scale, credentials=args.credentials, sut_log=args.sut_log)
     suite = Path(__file__).parent / "suite"
     # allure-pytest-bdd names results by the feature's path below rootdir
     rootdir = os.path.commonpath([suite, features])

@@ -27,6 +27,9 @@ SERVED = m.declare("access_served", unit=None, description="status of a request 
 DISCLOSED = m.declare("refusal_discloses_record", unit=None,
                       description="a refused request's answer carries any part of the record")
 STORED_READINGS = m.declare("readings_held", unit="count", description="readings the meter holds after the request")
+LOG_LINES = m.declare("log_lines_written", unit="count", description="lines the platform logged during the scenario")
+LOG_IDS = m.declare("log_identifiers_in_clear", unit="count",
+                    description="participant, meter and bill identifiers found in clear in the platform's log")
 CONTRACT_UNCHANGED = m.declare("contract_state_after_refusal", unit=None,
                                description="state of the contract after a refused change")
 
@@ -36,6 +39,7 @@ class SecurityAttempt:
     answer: Response | None = None
     what: str = ""
     views: dict = field(default_factory=dict)   # caller -> its PartyView, kept for replays
+    log_mark: int | None = None                 # where the platform's log stood (service_log.py)
 
 
 @pytest.fixture
@@ -148,6 +152,26 @@ def _(sut, attempt, who, resource, meter, owner):
         {"resource_id": resource, "owner_id": owner, "kind": "load", "max_power_kw": 5.0, "voltage_v": 230,
          "meter_id": meter})
     attempt.what = f"registering {resource} for {owner}"
+
+
+@given("the platform's request log is read from here on")
+def _(sut, attempt):
+    log = getattr(sut, "service_log", None)
+    if log is None:
+        pytest.skip("not-tested: the platform's log is not readable; give harness run --sut-log FILE")
+    attempt.log_mark = log.mark()
+
+
+@then(parsers.parse("the platform's log names none of {names} in clear, nor the bill of \"{meter}\""))
+def _(sut, billing, attempt, evidence, names, meter):
+    if attempt.log_mark is None:
+        raise HarnessError("the log was not marked in this scenario", code="feature-error")
+    text = sut.service_log.since(attempt.log_mark)
+    evidence.measure(LOG_LINES, len(text.splitlines()), m.at_least(1), subject="the platform's log")
+    secrets = [n.strip().strip('"') for n in names.replace(" and ", ", ").split(",") if n.strip()]
+    secrets.append(_bill_id(billing, meter))
+    found = sorted({s for s in secrets if s in text})
+    evidence.measure(LOG_IDS, len(found), m.equals(0), subject=", ".join(found) or "none found")
 
 
 def _answer(attempt: SecurityAttempt) -> Response:

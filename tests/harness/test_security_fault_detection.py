@@ -75,3 +75,22 @@ def test_without_credentials_the_security_features_are_not_tested(harness_cli, t
     assert _sec_verdicts(run) == dict.fromkeys(SEC, "not-tested"), run.output
     skipped = [s["message"] for r in run.record["requirements"] if r["id"] == "SEC-AUTHN" for s in r["scenarios"]]
     assert skipped and all("--credentials" in m for m in skipped)
+
+
+@pytest.mark.parametrize("in_clear", [False, True])
+def test_the_log_privacy_check_reads_the_platforms_log(harness_cli, credentials, tmp_path, in_clear):
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log, serving_in_thread(tmp_path / "db.sqlite3", test_mode=True, log_stream=log,
+                                                      tls=TlsSettings.from_dir(credentials)) as server:
+        if in_clear:  # the faulty platform: its access log keeps the path ids as they came
+            server.loggable = lambda path: path
+        run = harness_cli("run", "--sut", server.url, "--credentials", str(credentials), "--sut-log", str(log_path),
+                          "-r", "SEC-LOG-PRIVACY")
+    assert run.verdicts()["SEC-LOG-PRIVACY"] == ("fail" if in_clear else "pass"), run.output
+    if in_clear:
+        assert "/meters/M-A1/readings" in log_path.read_text()
+
+
+def test_without_a_readable_log_the_log_privacy_check_is_not_tested(harness_cli):
+    run = harness_cli("run", "-r", "SEC-LOG-PRIVACY")
+    assert run.verdicts()["SEC-LOG-PRIVACY"] == "not-tested"
