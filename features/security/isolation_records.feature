@@ -49,3 +49,11 @@ Feature: Security - a participant reaches only its own meter readings and bills
   Scenario: Bob cannot register a resource in alice's name
     When "bob" registers resource "site-x" with meter "M-X1" in the name of "alice"
     Then the platform refuses the request as "forbidden"
+
+  @SEC-OPERATOR-SERVICES @Y2072-10-03
+  Scenario: A participant cannot use the operator's billing service, not even for her own meter
+    Given meter "M-B1" reports import of 0.25 kWh and export of 0.0 kWh every 15 minutes from 2026-03-01T23:00:00+00:00 to 2026-03-02T23:00:00+00:00
+    And customer "bob" is supplied at "M-B1" on tariff "FLAT-1" in retailer domain "retailer-a.example" without consent to an interval curve
+    When "bob" asks the platform to issue the bill of "M-B1" for 2026-03-02T00:00:00+01:00 to 2026-03-03T00:00:00+01:00
+    Then the platform refuses the request as "forbidden"
+    And the operator can still issue the bill of "M-B1" for 2026-03-02T00:00:00+01:00 to 2026-03-03T00:00:00+01:00

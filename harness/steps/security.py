@@ -174,6 +174,20 @@ def _(sut, billing, attempt, evidence, names, meter):
     evidence.measure(LOG_IDS, len(found), m.equals(0), subject=", ".join(found) or "none found")
 
 
+@when(parsers.parse(_WHO + ' asks the platform to issue the bill of "{meter}" for {start} to {end}'))
+def _(sut, attempt, who, meter, start, end):
+    attempt.answer = _caller(sut, who, attempt).issue_bill(
+        {"supply_point_id": meter, "period_start": start, "period_end": end})
+    attempt.what = f"issuing a bill of {meter}"
+
+
+@then(parsers.parse('the operator can still issue the bill of "{meter}" for {start} to {end}'))
+def _(sut, evidence, meter, start, end):
+    # a period is billed once: had the refused request issued the bill, this one would conflict
+    answer = sut.issue_bill({"supply_point_id": meter, "period_start": start, "period_end": end})
+    evidence.measure(SERVED, answer.status, m.equals("ok"), field="/status", subject=f"the operator's bill of {meter}")
+
+
 def _answer(attempt: SecurityAttempt) -> Response:
     if attempt.answer is None:
         raise HarnessError("no request was made in this scenario", code="feature-error")

@@ -34,6 +34,7 @@ class PartyView(Protocol):
     def submit_readings(self, meter_id: str, readings: Sequence[Mapping]) -> Response: ...
     def meter_readings(self, meter_id: str) -> Response: ...
     def get_bill(self, bill_id: str) -> Response: ...
+    def issue_bill(self, request: Mapping) -> Response: ...   # an operator's service
     # a participant's changes (the POST operations) are signed (README, "Signed requests")
     def replay_last(self) -> Response: ...
     def alter_next(self) -> None: ...
@@ -49,7 +50,7 @@ class PartySUT(Protocol):
     def anonymous(self) -> PartyView: ...
 
 
-SIGNED = frozenset({"register_resource", "submit_bid", "contract_event", "submit_readings"})
+SIGNED = frozenset({"register_resource", "submit_bid", "contract_event", "submit_readings", "issue_bill"})
 
 # method -> (operation of the binding, how its arguments become (path ids, body))
 OPERATIONS = {
@@ -64,4 +65,5 @@ OPERATIONS = {
     "submit_readings": ("submit_readings", lambda meter_id, readings: ((meter_id,), {"readings": readings})),
     "meter_readings": ("meter_readings", lambda meter_id: ((meter_id,), None)),
     "get_bill": ("get_bill", lambda bill_id: ((bill_id,), None)),
+    "issue_bill": ("issue_bill", lambda request: ((), request)),
 }

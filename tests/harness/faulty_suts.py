@@ -441,3 +441,15 @@ class _IgnoresSignatures(ReferenceBroker):
 
 accepts_replays = _factory(_AcceptsReplays, "accepts replayed requests")
 ignores_signatures = _factory(_IgnoresSignatures, "ignores request signatures")
+
+
+class _CustomersIssueBills(ReferenceBroker):
+    """SEC-OPERATOR-SERVICES: the billing service is open to any authenticated party."""
+
+    def authorise(self, principal, operation, ids, body):
+        if operation == "issue_bill" and principal is not None:
+            return
+        super().authorise(principal, operation, ids, body)
+
+
+customers_issue_bills = _factory(_CustomersIssueBills, "customers issue bills")

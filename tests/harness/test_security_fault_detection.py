@@ -10,7 +10,8 @@ from harness import pki
 from reference_impl.adapters.http_service import serving_in_thread
 from reference_impl.adapters.tls_auth import TlsSettings
 
-SEC = {"SEC-AUTHN", "SEC-ISOLATION-READ", "SEC-ISOLATION-WRITE", "SEC-SIGNED-INTEGRITY", "SEC-REPLAY"}
+SEC = {"SEC-AUTHN", "SEC-ISOLATION-READ", "SEC-ISOLATION-WRITE", "SEC-SIGNED-INTEGRITY", "SEC-REPLAY",
+       "SEC-OPERATOR-SERVICES"}
 ONLY_SEC = [arg for rid in sorted(SEC) for arg in ("-r", rid)]
 
 
@@ -45,6 +46,7 @@ def test_reference_passes_over_https_with_client_certificates(harness_cli, crede
     ("leaks_others_bills", {"SEC-ISOLATION-READ"}),
     ("accepts_replays", {"SEC-REPLAY"}),
     ("ignores_signatures", {"SEC-SIGNED-INTEGRITY"}),
+    ("customers_issue_bills", {"SEC-OPERATOR-SERVICES"}),
 ])
 def test_each_security_fault_fails_exactly_its_requirement(harness_cli, fault, broken):
     run = harness_cli("run", "--sut", f"faulty_suts:{fault}", *ONLY_SEC)
