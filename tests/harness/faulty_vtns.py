@@ -33,8 +33,8 @@ class _LastIntervalOverruns(Vtn):
     """MSG-EVENT-INTERVALS: in signals of three or more intervals, writes the last quarter-hour
     interval as 20 minutes, so the signal runs past the event's active period."""
 
-    def handle(self, service_name, body):
-        return _LAST_DURATION.sub(rb"\1PT20M\2", super().handle(service_name, body))
+    def handle(self, service_name, body, fingerprint=None):
+        return _LAST_DURATION.sub(rb"\1PT20M\2", super().handle(service_name, body, fingerprint))
 
 
 class _KeepsModificationNumber(ReferenceBroker):
