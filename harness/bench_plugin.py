@@ -30,6 +30,7 @@ class BenchPlugin(HarnessPlugin):
     def __init__(self, rig_path: Path, report_dir: Path, requirements: tuple[str, ...] = (),
                  market_spec: str | None = "reference"):
         self.sut_spec = str(rig_path)
+        self.city_scale = False  # HarnessPlugin.pytest_collection_modifyitems reads it (issue 7)
         self.profile = catalog.profile("hil")
         self.report_dir = report_dir
         self.selected = set(requirements)

@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="directory of .feature files (default: the project's features/)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output while running")
     cli_evidence.add_lab_key_option(run)
+    run.add_argument("--credentials", type=Path, default=None, metavar="DIR",
+                     help="party certificates for an https:// SUT (a `harness pki init` folder): the "
+                          "harness connects as 'operator'; the security features (SEC-*) act as the "
+                          "other parties and need this to run")
+    run.add_argument("--sut-log", type=Path, default=None, metavar="FILE",
+                     help="the file the platform writes its request log to: the SEC-LOG-PRIVACY scenarios "
+                          "check it names no participant, meter or bill in clear")
     run.add_argument("--city-scale", action="store_true",
                      help="also run the example rows tagged @city_scale (generated instances of "
                           "1,000 to 10,000 nodes; tens of seconds); without it they are left out "
@@ -111,17 +118,24 @@ def _parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser(
         "serve", help="serve the reference broker over the HTTP binding",
         description="Serve the bundled reference broker over the JSON-over-HTTP binding of the SUT\n"
-                    "contract (README, \"HTTP binding\") until SIGINT or SIGTERM. There is no\n"
-                    "authentication: keep it on loopback.",
+                    "contract (README, \"HTTP binding\") until SIGINT or SIGTERM. With --pki DIR it\n"
+                    "serves HTTPS and authenticates every party by its client certificate; without\n"
+                    "it only the insecure test mode on loopback is allowed.",
         epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one (default: 8080)")
     serve.add_argument("--db", type=Path, default=Path("reports/broker.sqlite3"), metavar="PATH",
                        help="SQLite database file, parent directories created (default: reports/broker.sqlite3)")
+    serve.add_argument("--pki", type=Path, default=None, metavar="DIR",
+                       help="serve HTTPS and authenticate every party by its client certificate "
+                            "(a `harness pki init` folder: ca.pem, server.pem, server.key); without it "
+                            "the broker runs only in the insecure test mode, on loopback")
     serve.add_argument("--test-mode", action="store_true",
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")
     cli_evidence.add_parser(verbs)
+    from . import cli_pki  # issue 8: harness pki init DIR --party ...
+    cli_pki.add_parser(verbs)
     _add_bill_verb(verbs)
     from .meter_import import add_verb as add_meter_verb
     add_meter_verb(verbs)
@@ -221,7 +235,7 @@ def _run(args) -> int:
     for stale in ("conformance.json", "conformance.html", "junit.xml"):
         (report_dir / stale).unlink(missing_ok=True)
     plugin = HarnessPlugin(args.sut, args.profile, report_dir, tuple(args.requirement),
-                           city_scale=args.city_scale)
+                           city_scale=args.city_scale, credentials=args.credentials, sut_log=args.sut_log)
     suite = Path(__file__).parent / "suite"
     # allure-pytest-bdd names results by the feature's path below rootdir
     rootdir = os.path.commonpath([suite, features])
@@ -280,11 +294,14 @@ def _serve(args) -> int:
 
     from reference_impl.adapters.http_service import make_server
 
+    from . import cli_pki
+    tls = cli_pki.serve_tls(args)  # issue 8: --pki DIR, or the insecure test mode on loopback
     db = args.db.resolve()
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server = make_server(db, host=args.host, port=args.port, test_mode=args.test_mode, version=__version__)
-    except (OSError, OverflowError, sqlite3.Error) as exc:
+        server = make_server(db, host=args.host, port=args.port, test_mode=args.test_mode, version=__version__,
+                             tls=tls)
+    except (OSError, OverflowError, ValueError, sqlite3.Error) as exc:
         raise HarnessError(f"cannot serve the broker on {args.host}:{args.port} with db {db}: {exc}",
                            code="serve-failed", field="--port", actual=args.port) from exc
     # The handlers only record the signal: shutting down from inside one could deadlock on the
@@ -298,9 +315,9 @@ def _serve(args) -> int:
     try:
         print(f"harness serve: reference broker on {server.url} (db {db}, test mode "
               f"{'on' if args.test_mode else 'off'})", flush=True)
-        if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"harness serve: warning: listening on {args.host} without authentication",
-                  file=sys.stderr, flush=True)
+        if tls is None:
+            print("harness serve: warning: insecure test mode, no authentication (every caller is the "
+                  "operator); serve with --pki DIR to authenticate parties", file=sys.stderr, flush=True)
         while not stopping and worker.is_alive():
             time.sleep(0.1)
     finally:
@@ -316,11 +333,16 @@ def _serve(args) -> int:
     return 0
 
 
+def _pki(args) -> int:
+    from . import cli_pki
+    return cli_pki.run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     verbs = {"run": _run, "requirements": _requirements, "serve": _serve, "evidence": cli_evidence.run,
-             "bill": _bill, "meter": _meter, "bench": _bench}
+             "bill": _bill, "meter": _meter, "bench": _bench, "pki": _pki}
     try:
         return verbs[args.verb](args)
     except HarnessError as exc:

@@ -49,8 +49,9 @@ class HarnessPlugin:
     left_out = 0
 
     def __init__(self, sut_spec: str, profile: str, report_dir: Path, requirements: tuple[str, ...] = (),
-                 *, city_scale: bool = False):
+                 *, city_scale: bool = False, credentials: Path | None = None, sut_log: Path | None = None):
         self.sut_spec = sut_spec
+        self.credentials = credentials  # `--credentials DIR`: party certificates (harness/sut/credentials.py)
         self.city_scale = city_scale   # run the @city_scale example rows (issue 7)
         self.left_out = 0
         self.profile = catalog.profile(profile)
@@ -70,8 +71,11 @@ class HarnessPlugin:
         workdir = report_dir / "sut-work"
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        self.sut = load_sut(sut_spec, workdir=str(workdir))
+        self.sut = load_sut(sut_spec, workdir=str(workdir), credentials=credentials)
         self.description = self.sut.description
+        if sut_log is not None:  # `--sut-log FILE` (harness/sut/service_log.py)
+            from .sut.service_log import LogFileView
+            self.sut.service_log = LogFileView(sut_log)
         self.wire = WireLog(report_dir / "wire")
         if hasattr(self.sut, "wire_tap"):
             self.sut.wire_tap = self.wire.record

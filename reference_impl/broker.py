@@ -25,6 +25,8 @@ from .core.parsing import fmt_instant
 from .core.products import Participant, Product, Resource, parse_product, verify_product
 from .core.rules import MarketRules
 from .core.settlement import settle
+from .access import AccessControl
+from .request_signing import NonceBook
 from .billing_service import BillingMixin
 from .domain_service import DomainMixin
 from .decision_service import DecisionServiceMixin
@@ -32,7 +34,8 @@ from .dr_service import DemandResponseMixin
 from .trade_signing import TradeSigningMixin
 
 
-class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionServiceMixin, TradeSigningMixin):
+class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionServiceMixin, TradeSigningMixin,
+                      AccessControl, NonceBook):
     """Args:
         repository: where market, resource and metering information lives.
         clock: anything with ``now()`` returning an aware datetime.

@@ -22,7 +22,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import HarnessError
 
-STATUSES = ("ok", "rejected", "not-found", "conflict")
+STATUSES = ("ok", "rejected", "not-found", "conflict",
+            "unauthenticated", "forbidden")  # Y.2072 clause 10 (harness/sut/parties.py)
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,14 @@ class MarketSUT(Protocol):
     def close(self) -> None: ...
 
 
-def load_sut(spec: str, *, workdir: str) -> MarketSUT:
+def load_sut(spec: str, *, workdir: str, credentials=None) -> MarketSUT:
     """Build the SUT named by ``--sut``.
 
     Args:
         spec: ``reference``, ``module:factory`` or ``http(s)://host:port`` (the HTTP binding).
         workdir: a directory the adapter may keep files in (the reference's SQLite database).
+        credentials: a `harness pki init` folder for an ``https://`` SUT: the harness is its
+            ``operator`` and the security features act as the other parties (harness/sut/parties.py).
     Raises:
         HarnessError: the spec cannot be resolved, the object is not a MarketSUT, or the URL does
             not answer ``GET /test/info`` (or answers that it is not in test mode).
@@ -107,7 +110,7 @@ def load_sut(spec: str, *, workdir: str) -> MarketSUT:
     if spec.startswith(("http://", "https://")):
         from ..errors import SUTError
         from .http import HttpSUT
-        sut = HttpSUT(spec, workdir=workdir)
+        sut = HttpSUT(spec, workdir=workdir, credentials=credentials)
         try:  # reachability, once: a wrong URL is a usage error (exit 2), not one error per scenario
             info = sut.identify()
         except SUTError as exc:

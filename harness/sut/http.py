@@ -26,18 +26,21 @@ import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlsplit
-from urllib.request import HTTPRedirectHandler, OpenerDirector, ProxyHandler, Request, build_opener
+from urllib.request import HTTPRedirectHandler, HTTPSHandler, OpenerDirector, ProxyHandler, Request, build_opener
 
 from ..errors import HarnessError, SUTError
 from . import Response, SUTDescription
 from .domains import HttpDomainOps
+from .http_parties import OPERATOR, HttpPartyViews, client_context
 from .http_vtn import HttpVtnClient
 
 DEFAULT_TIMEOUT_S = 30.0
-_REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected"}
+_REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected",
+             401: "unauthenticated", 403: "forbidden"}  # Y.2072 clause 10 (harness/sut/parties.py)
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -50,18 +53,22 @@ def _q(identifier: str) -> str:
     return quote(str(identifier), safe="")
 
 
-class HttpSUT(HttpDomainOps, HttpVtnClient):
+class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews):
     """A MarketSUT reached over the HTTP binding.
 
     Args:
         base_url: ``http(s)://host:port`` plus an optional path prefix; routes are appended.
         workdir: unused (the platform keeps its own data); accepted like every adapter's.
         timeout: seconds per request.
+        credentials: a `harness pki init` folder (``https://`` only): trust its CA and present
+            ``identity``'s client certificate (harness/sut/http_parties.py).
+        identity: whose certificate to present; the operator by default, None for none.
     Raises:
-        HarnessError: ``base_url`` is not an http(s) URL with a host.
+        HarnessError: ``base_url`` is not an http(s) URL with a host, or a credential is missing.
     """
 
-    def __init__(self, base_url: str, workdir: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):
+    def __init__(self, base_url: str, workdir: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,
+                 credentials: str | Path | None = None, identity: str | None = OPERATOR):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise HarnessError("the SUT URL must be http(s)://host:port", code="bad-sut-spec",
@@ -74,6 +81,12 @@ class HttpSUT(HttpDomainOps, HttpVtnClient):
         handlers = [_NoRedirects()]
         if parts.hostname in _LOOPBACK or parts.hostname.startswith("127."):
             handlers.append(ProxyHandler({}))
+        self.credentials = Path(credentials) if credentials is not None else None
+        self.ssl_context = None
+        self.identity = identity if self.credentials is not None else None
+        if self.credentials is not None and parts.scheme == "https":
+            self.ssl_context = client_context(self.credentials, identity)
+            handlers.append(HTTPSHandler(context=self.ssl_context))
         self._opener: OpenerDirector = build_opener(*handlers)
 
     # -- transport ------------------------------------------------------------------------------
@@ -88,6 +101,7 @@ class HttpSUT(HttpDomainOps, HttpVtnClient):
                 raise HarnessError(f"{method} {path}: the request cannot be sent as JSON: {exc}",
                                    code="unencodable-request", field=path) from exc
             headers["Content-Type"] = "application/json"
+        data, headers = self._prepare_request(method, path, data, headers)  # a party signs (http_parties.py)
         request = Request(self.base_url + path, data=data, method=method, headers=headers)
         started = time.perf_counter()
         try:

@@ -23,7 +23,8 @@ class HttpVtnClient:
         """The harness's VEN, pointed at the platform's VTN."""
         if self._ven is None:
             self._ven = OpenAdrVen(self.base_url + VTN_PREFIX,
-                                   tap=lambda entry: self.wire_tap and self.wire_tap(entry))
+                                   tap=lambda entry: self.wire_tap and self.wire_tap(entry),
+                                   ssl_context=getattr(self, "ssl_context", None))
         return self._ven
 
     def reset_ven(self) -> None:

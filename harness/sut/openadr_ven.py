@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import HTTPRedirectHandler, ProxyHandler, Request, build_opener
+from urllib.request import HTTPRedirectHandler, HTTPSHandler, ProxyHandler, Request, build_opener
 
 from lxml import etree
 
@@ -83,12 +83,13 @@ class OpenAdrVen:
             ends at host:port gets `VTN_PREFIX` appended).
         tap: where each exchange is recorded (the run's wire log); may be set later.
         timeout: seconds per request.
+        ssl_context: for ``https://``: the CA to trust and the VEN's client certificate.
     Raises:
         HarnessError: ``vtn_url`` is not an http(s) URL.
     """
 
     def __init__(self, vtn_url: str, *, tap: Callable[[dict], None] | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S):
+                 timeout: float = DEFAULT_TIMEOUT_S, ssl_context=None):
         self.tap = tap
         self.timeout = timeout
         self.reset(vtn_url)
@@ -96,6 +97,8 @@ class OpenAdrVen:
         host = urlsplit(self.vtn_url).hostname or ""
         if host in ("localhost", "::1") or host.startswith("127."):
             handlers.append(ProxyHandler({}))
+        if ssl_context is not None:  # TLS with a client certificate (harness/sut/http_parties.py)
+            handlers.append(HTTPSHandler(context=ssl_context))
         self._opener = build_opener(*handlers)
 
     def reset(self, vtn_url: str | None = None) -> None:

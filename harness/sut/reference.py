@@ -19,12 +19,13 @@ from reference_impl.core.errors import MarketError
 
 from . import Response, SUTDescription
 from .domains import ReferenceDomainOps
+from .reference_parties import ReferencePartyViews
 from .reference_vtn import ReferenceVtnHost
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost):
+class ReferenceSUT(ReferenceDomainOps, ReferenceVtnHost, ReferencePartyViews):
     description = SUTDescription(name="reference broker", adapter="reference", endpoint="in-process")
     broker_class = ReferenceBroker  # tests swap in deliberately faulty brokers
 

@@ -7,7 +7,16 @@ HTTP statuses, the test-mode routes, and one `ThreadingHTTPServer` (stdlib only,
 framework). `harness serve` (harness/cli.py) runs it; tests start it in a thread.
 
 Rules:
-- Binds 127.0.0.1 unless told otherwise; there is no authentication.
+- Binds 127.0.0.1 unless told otherwise.
+- Authentication (Y.2072 clause 10): with ``tls`` (adapters/tls_auth.py) the server speaks
+  HTTPS and every request is made by the party its client certificate names; a request without
+  a certificate is refused 401, and `reference_impl.access.authorise` refuses 403 what the
+  party may not do (other parties' records, operator-only services), before the broker runs.
+  Without ``tls`` (the insecure test mode, loopback only) every caller is the operator.
+- A party's POST carries a signature by its certificate's key over the request and a nonce
+  (README, "Signed requests"): an altered or replayed request is refused 401 before it runs.
+- The access line names no party and no record id in clear: path ids are replaced by keyed
+  pseudonyms (``~`` and 12 hex digits, stable for one key folder).
 - One lock around every broker call: the SQLite connection is shared by the request threads,
   and the broker's transactions must not interleave.
 - JSON in and out, ``Content-Type: application/json``. A request without a body counts as
@@ -54,7 +63,8 @@ from ..broker import ReferenceBroker
 from ..clock import SettableClock, SystemClock
 from ..core import parsing as p
 from ..core.errors import Conflict, FieldError, MarketError, Rejected
-from . import idempotency
+from ..access import AccessDenied, Principal
+from . import idempotency, tls_auth
 from .key_store import KeyStore
 from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
 from .sqlite_repository import SqliteRepository
@@ -269,6 +279,8 @@ ROUTES += (
     Route("GET", ("meters", "{}", "readings"), "meter_readings", lambda s, ids, body: s.broker.meter_readings(ids[0])),
 )
 
+_ROUTE_WORDS = frozenset(w for r in ROUTES for w in r.pattern if w != "{}")
+
 
 def _errors(code: str, message: str, field: str = "") -> dict:
     return {"errors": [{"code": code, "field": field, "message": message}]}
@@ -338,7 +350,8 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         # Log before answering: once the client has its answer the line must already exist,
         # or a reader of the log (a test, an operator tailing it) races the server thread.
         # The duration is the handling time, without the send.
-        self.server.log(f"{method} {path} {status} {(time.perf_counter() - started) * 1000:.1f} ms")
+        self.server.log(f"{method} {self.server.loggable(path)} {status} "
+                        f"{(time.perf_counter() - started) * 1000:.1f} ms")
         self._send(status, data, headers, content_type)
 
     def _handle(self, method: str, path: str) -> tuple[int, Any]:
@@ -361,8 +374,11 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         if key is not None and not idempotency.valid_key(key):
             raise _HttpProblem(400, "idempotency-key-invalid",
                                f"{idempotency.HEADER} must be 1-200 visible ASCII characters")
+        principal = self.server.principal(self.connection)
         with service.lock:
             try:
+                service.broker.authorise(principal, route.serves, ids, body)
+                self._check_signature(principal, method)
                 if key is None or method != "POST" or route.test_only:
                     result = route.action(service, ids, body)
                 else:
@@ -372,10 +388,23 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
                     if replayed:
                         self._reply_headers[idempotency.REPLAY_HEADER] = "true"
                     return status, result
+            except AccessDenied as denied:
+                return denied.http_status, {"status": denied.status, "errors": [denied.to_record()]}
             except MarketError as refusal:
                 return REFUSAL_STATUS[refusal.status], {"status": refusal.status,
                                                         "errors": [e.to_record() for e in refusal.errors]}
         return (201 if route.created else 200), result
+
+    def _check_signature(self, principal: Principal | None, method: str) -> None:
+        """A party's POST must be signed by its certificate's key, with a fresh nonce
+        (reference_impl/request_signing.py); the operator's and the insecure mode's are not."""
+        if principal is None or principal.role != "party" or method != "POST":
+            return
+        key = tls_auth.public_key_from_der(self.connection.getpeercert(binary_form=True))
+        broker = self.server.service.broker
+        created, nonce = broker.verify_signature(key, method, self.path, getattr(self, "_raw_body", b""),
+                                                 self.headers, time.time())
+        broker.spend_nonce(principal.party_id, nonce, created)
 
     def _unread_body(self) -> None:
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
@@ -396,6 +425,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise _HttpProblem(413, "body-too-large", f"request bodies are limited to {limit} bytes")
         raw = self.rfile.read(length) if length else b""
+        self._raw_body = raw  # a party's signature covers these bytes (_check_signature)
         if len(raw) < length:
             self.close_connection = True
             raise _HttpProblem(400, "malformed-json", "the request body ended early")
@@ -430,7 +460,7 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         self.server.log(f"{self.address_string()} {format % args}")  # http.server's own errors
 
 
-class BrokerHTTPServer(ThreadingHTTPServer):
+class BrokerHTTPServer(tls_auth.AuthenticatingServer, ThreadingHTTPServer):
     """A threading HTTP server holding one `BrokerService`; `server_close()` also closes the
     broker's database. Construct with `make_server`, which binds before opening the database."""
 
@@ -440,6 +470,14 @@ class BrokerHTTPServer(ThreadingHTTPServer):
     service: BrokerService | None = None
     routes: tuple[Route, ...] = ()
     vtn: Vtn | None = None
+    _log_key = b""
+
+    def loggable(self, path: str) -> str:
+        """``path`` with every segment that is not a word of the route table pseudonymised."""
+        if path.startswith(VTN_PREFIX):
+            return path
+        return "/".join(s if s in _ROUTE_WORDS or not s else "~" + tls_auth.pseudonym(self._log_key, unquote(s))
+                        for s in path.split("/"))
 
     def __init__(self, address: tuple[str, int], log_stream: TextIO | None):
         self._log_stream = log_stream
@@ -450,6 +488,7 @@ class BrokerHTTPServer(ThreadingHTTPServer):
         """Serve ``service``: its routes (the test routes only in test mode), its broker, and
         the OpenADR VTN in front of the same broker."""
         self.service = service
+        self._log_key = service.keys.secret("log-pseudonym")
         self.routes = tuple(r for r in ROUTES if service.test_mode or not r.test_only)
         self.vtn = Vtn(service, vtn_settings, log=self.log)
 
@@ -457,7 +496,8 @@ class BrokerHTTPServer(ThreadingHTTPServer):
     def url(self) -> str:
         """``http://HOST:PORT`` of the bound socket (the real port when 0 was asked for)."""
         host, port = self.server_address[:2]
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        scheme = "http" if self.ssl_context is None else "https"
+        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
     def log(self, line: str) -> None:
         """Write one line to the log stream (never a request or response body)."""
@@ -476,7 +516,8 @@ class BrokerHTTPServer(ThreadingHTTPServer):
 def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, test_mode: bool = False,
                 broker_class: type[ReferenceBroker] = ReferenceBroker, name: str = "reference broker",
                 version: str | None = None, log_stream: TextIO | None = sys.stderr,
-                vtn_settings: VtnSettings | None = None) -> BrokerHTTPServer:
+                vtn_settings: VtnSettings | None = None,
+                tls: tls_auth.TlsSettings | None = None) -> BrokerHTTPServer:
     """Open the broker's database and bind the HTTP server (not yet serving).
 
     Args:
@@ -487,13 +528,19 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
         broker_class, name, version: see `BrokerService`.
         log_stream: where access lines and errors go; None for silence.
         vtn_settings: what the OpenADR VTN tells VENs (vtnID, poll frequency, report requests).
+        tls: serve HTTPS and authenticate every party by its client certificate; None is the
+            insecure test mode (every caller is the operator), allowed on loopback only.
     Returns:
         the bound server; call ``serve_forever()`` (e.g. in a thread), then ``shutdown()`` and
         ``server_close()``.
     Raises:
         OSError: the address cannot be bound (port in use, unknown host).
         sqlite3.Error: the database cannot be opened.
+        ValueError: no ``tls`` on a host that is not loopback.
     """
+    if tls is None and host not in ("127.0.0.1", "::1", "localhost"):
+        raise ValueError(f"serving on {host} needs TLS client authentication (--pki DIR); "
+                         "without it only loopback, in the insecure test mode")
     server_class = BrokerHTTPServer
     try:
         if ipaddress.ip_address(host).version == 6:
@@ -502,6 +549,8 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
         pass  # a host name: IPv4
     server = server_class((host, port), log_stream)  # bind first: a busy port leaves no database behind
     try:
+        if tls is not None:
+            server.ssl_context = tls.context()
         server.attach(BrokerService(db_path, test_mode=test_mode, broker_class=broker_class, name=name,
                                     version=version), vtn_settings)
     except BaseException:

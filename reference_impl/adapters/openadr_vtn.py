@@ -35,8 +35,10 @@ Rules:
   rules), 459 a message sent to the wrong service, 453 a schema-valid message this VTN does
   not model (e.g. oadrRequestReregistration), answered with oadrResponse.
 - Broker calls run under the service lock, like every JSON route.
-- The VEN is trusted to be who its venID says: the Simple HTTP profile authenticates VENs by
-  TLS client certificates, which this loopback test server does not terminate.
+- With TLS on (`harness serve --pki`), a VEN is its client certificate: a request without one
+  is refused 401, a registration binds the assigned venID to the certificate's fingerprint, and
+  a message naming a venID bound to another certificate is refused 403 (adapters/ven_identity.py).
+  In the insecure test mode the VEN is trusted to be who its venID says.
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ from harness.protocols.oadr_codec import EiResponse
 from ..core.dr_events import DrEvent
 from ..core.dr_reports import DEFAULT_GRANULARITY, DataInterval, DataPoint, ReportData, ReportRegistration
 from ..core.errors import FieldError, MarketError, NotFound, Rejected
+from . import tls_auth, ven_identity
 
 VTN_PREFIX = "/OpenADR2/Simple/2.0b/"
 MAX_XML_BYTES = 1 << 20                 # 1 MiB; xml_safety's own limit (4 MiB) stays behind it
@@ -144,8 +147,9 @@ class Vtn:
             ctype = handler.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if ctype not in XML_TYPES:
                 raise HttpRefusal(415, "unsupported-media-type", "send Content-Type: application/xml")
+            fingerprint = _client_fingerprint(handler)
             body = self._read_body(handler)
-            return 200, "application/xml", self.handle(name, body), {}
+            return 200, "application/xml", self.handle(name, body, fingerprint), {}
         except HttpRefusal as refusal:
             if refusal.status != 400:
                 self._unread_body(handler)
@@ -177,8 +181,9 @@ class Vtn:
         return data
 
     # -- messages ------------------------------------------------------------------------------
-    def handle(self, service_name: str, body: bytes) -> bytes:
+    def handle(self, service_name: str, body: bytes, fingerprint: str | None = None) -> bytes:
         """One OpenADR message to one service; the answer as a schema-valid document.
+        ``fingerprint``: the sender's client certificate (None without TLS).
 
         Raises:
             HttpRefusal: 400 for XML that `oadr_codec.from_xml` refuses (not a message).
@@ -197,7 +202,13 @@ class Vtn:
                 getattr(message, "request_id", "") or "", "459",
                 f"{message.ELEMENT} is not a message of {service_name}")), "459")
         with self.service.lock:
+            try:
+                ven_identity.check(self.service.repository, getattr(message, "ven_id", None), fingerprint)
+            except ven_identity.VenIdentityRefused as exc:
+                raise HttpRefusal(403, "forbidden", str(exc)) from None
             answer = self._handlers[type(message)](self.service.broker, message)
+            if isinstance(answer, oc.CreatedPartyRegistration) and answer.ven_id:
+                ven_identity.bind(self.service.repository, answer.ven_id, fingerprint)
         if answer is _NOTHING_PENDING:
             return self._idle_answer(message.ven_id)
         code = getattr(getattr(answer, "response", None), "code", "200")
@@ -382,3 +393,17 @@ class Vtn:
         except MarketError as refusal:
             return oc.CanceledOpt(_ei(m.request_id, refusal), m.opt_id)
         return oc.CanceledOpt(_ei(m.request_id), m.opt_id)
+
+
+def _client_fingerprint(handler) -> str | None:
+    """The SHA-256 fingerprint of the VEN's verified client certificate; None without TLS.
+
+    Raises:
+        HttpRefusal: 401 when TLS is on and the VEN sent no certificate.
+    """
+    if getattr(handler.server, "ssl_context", None) is None:
+        return None
+    der = handler.connection.getpeercert(binary_form=True)
+    if not der:
+        raise HttpRefusal(401, "unauthenticated", "present a client certificate of the VTN's CA")
+    return tls_auth.fingerprint(der)

@@ -34,7 +34,9 @@ _TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dr_opts": ("opt_key", ("event_id", "ven_id")),
     "dr_report_registrations": ("report_key", ("ven_id",)),
     "dr_report_log": ("log_id", ("ven_id",)),
-    "idempotency": ("request_key", ()),  # adapters/idempotency.py: stored answers to retried POSTs
+    "idempotency": ("request_key", ()),
+    "ven_certificates": ("ven_id", ()),
+    "request_nonces": ("nonce_key", ()),  # request_signing.py: spent nonces of signed requests  # adapters/ven_identity.py: venID -> client certificate  # adapters/idempotency.py: stored answers to retried POSTs
     # customer, distribution, operation and service-provider domains (domain_service.py)
     "sites": ("site_id", ("line_id",)),
     "lines": ("line_id", ()),

@@ -281,7 +281,9 @@ class MarketOnlySUT:
     _MARKET = {"description", "reset", "set_clock", "register_participant", "register_resource",
                "register_product", "get_product", "list_products", "submit_bid", "get_bid", "clear_market",
                "get_contract", "contract_event", "notifications", "submit_readings", "verify_delivery",
-               "settle_contract", "ledger", "close"}
+               "settle_contract", "ledger", "close",
+               # the market's decision services and signed trade records (MKT-*, domain markets)
+               "clear_trading", "assign_ev", "select_retailers", "trade_signing_key"}
 
     def __init__(self, workdir):
         self._inner = ReferenceSUT(workdir=workdir)

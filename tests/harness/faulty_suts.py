@@ -401,3 +401,55 @@ class _MarketOnly:
 
 def market_only(workdir):
     return _MarketOnly(ReferenceSUT(workdir=workdir))
+
+
+# -- security (Y.2072 clause 10, SEC-*): one access-control bug each ---------------------------------
+class _NoAuthentication(ReferenceBroker):
+    """SEC-AUTHN: a caller without credentials is served as if it were the operator."""
+
+    def authorise(self, principal, operation, ids, body):
+        from reference_impl.access import Principal
+        super().authorise(principal or Principal("operator", "operator"), operation, ids, body)
+
+
+class _LeaksOthersBills(ReferenceBroker):
+    """SEC-ISOLATION-READ: any authenticated party may read any bill (the owner check forgotten)."""
+
+    def authorise(self, principal, operation, ids, body):
+        if operation == "get_bill" and principal is not None:
+            return
+        super().authorise(principal, operation, ids, body)
+
+
+no_authentication = _factory(_NoAuthentication, "no authentication")
+leaks_others_bills = _factory(_LeaksOthersBills, "leaks other parties' bills")
+
+
+class _AcceptsReplays(ReferenceBroker):
+    """SEC-REPLAY: checks the signature but never remembers a nonce, so a captured request works twice."""
+
+    def spend_nonce(self, party_id, nonce, created):
+        pass
+
+
+class _IgnoresSignatures(ReferenceBroker):
+    """SEC-SIGNED-INTEGRITY: reads the signature headers but never checks the signature itself."""
+
+    def verify_signature(self, public_key, method, path, body, headers, now_s):
+        return int(headers.get("Signature-Created") or now_s), headers.get("Signature-Nonce") or ""
+
+
+accepts_replays = _factory(_AcceptsReplays, "accepts replayed requests")
+ignores_signatures = _factory(_IgnoresSignatures, "ignores request signatures")
+
+
+class _CustomersIssueBills(ReferenceBroker):
+    """SEC-OPERATOR-SERVICES: the billing service is open to any authenticated party."""
+
+    def authorise(self, principal, operation, ids, body):
+        if operation == "issue_bill" and principal is not None:
+            return
+        super().authorise(principal, operation, ids, body)
+
+
+customers_issue_bills = _factory(_CustomersIssueBills, "customers issue bills")

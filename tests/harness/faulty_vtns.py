@@ -18,8 +18,8 @@ from reference_impl.broker import ReferenceBroker
 class _PollAnswerWithTextCode(Vtn):
     """MSG-SCHEMA-VALID: answers a poll with responseCode "OK" (the schema wants three digits)."""
 
-    def handle(self, service_name, body):
-        answer = super().handle(service_name, body)
+    def handle(self, service_name, body, fingerprint=None):
+        answer = super().handle(service_name, body, fingerprint)
         if service_name == "OadrPoll":
             answer = answer.replace(b"<ei:responseCode>200</ei:responseCode>", b"<ei:responseCode>OK</ei:responseCode>")
         return answer
@@ -33,8 +33,8 @@ class _LastIntervalOverruns(Vtn):
     """MSG-EVENT-INTERVALS: in signals of three or more intervals, writes the last quarter-hour
     interval as 20 minutes, so the signal runs past the event's active period."""
 
-    def handle(self, service_name, body):
-        return _LAST_DURATION.sub(rb"\1PT20M\2", super().handle(service_name, body))
+    def handle(self, service_name, body, fingerprint=None):
+        return _LAST_DURATION.sub(rb"\1PT20M\2", super().handle(service_name, body, fingerprint))
 
 
 class _KeepsModificationNumber(ReferenceBroker):

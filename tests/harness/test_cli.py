@@ -37,7 +37,8 @@ def test_requirements_json_matches_table(harness_cli):
     assert by_id["Y2072-7.5-03"]["source"] == "ITU-T Y.2072 7.5"
     assert by_id["Y2072-7.5-03"]["scenarios"], "7.5-03 should be covered"
     assert by_id["Y2072-7.1-01"]["scenarios"], "7.1-01 is covered since issue 3"
-    assert by_id["Y2072-10-01"]["scenarios"] == []
+    assert by_id["Y2072-10-01"]["scenarios"], "10-01 is covered by the SEC-AUTHN features since issue 8"
+    assert by_id["Y2072-10-02"]["scenarios"] == []  # security policy compliance: an assessment, not encoded
 
 
 def test_requirement_filter_leaves_the_rest_not_tested_and_no_claim(harness_cli):
