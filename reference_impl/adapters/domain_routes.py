@@ -1,5 +1,5 @@
 """HTTP routes of the customer, distribution, operation and service-provider domains (Y.2072
-7.1-7.4), added to `http_service.ROUTES`; the client side is `harness.sut.domains.HttpDomainOps`
+7.1-7.4), added to `routes.ROUTES`; the client side is `harness.sut.domains.HttpDomainOps`
 and README ("HTTP binding: domains") lists them. Bodies are JSON objects; list answers are
 wrapped (``{"collections": [...]}``) like the market routes'.
 """
@@ -15,7 +15,7 @@ def _text(body: Any, key: str) -> str:
 
 
 def routes(Route) -> tuple:
-    """Args: Route: `http_service.Route` (passed in to keep the import one-way)."""
+    """Args: Route: `routes.Route` (passed in to keep the import one-way)."""
     b = lambda s: s.broker  # noqa: E731
     return (
         Route("POST", ("test", "run-sites"), "run_sites", lambda s, ids, body: b(s).run_sites(), test_only=True),

@@ -50,9 +50,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,15 +61,14 @@ from urllib.parse import unquote, urlsplit
 from ..broker import ReferenceBroker
 from ..clock import SettableClock, SystemClock
 from ..core import parsing as p
-from ..core.errors import Conflict, FieldError, MarketError, Rejected
+from ..core.errors import Conflict, FieldError, MarketError
 from ..access import AccessDenied, Principal
 from . import idempotency, tls_auth
 from .key_store import KeyStore
 from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
+from .routes import MAX_BODY_BYTES, ROUTE_WORDS, ROUTES, Route  # noqa: F401 (re-exported)
 from .sqlite_repository import SqliteRepository
 
-MAX_BODY_BYTES = 1 << 20                      # 1 MiB
-DECISION_BODY_BYTES = 64 << 20                # 64 MiB: a 1,000 x 1,000 distance matrix is ~8 MB
 TEST_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)   # test clock after start and each reset
 REFUSAL_STATUS = {"rejected": 422, "not-found": 404, "conflict": 409}
 
@@ -165,121 +163,6 @@ class BrokerService:
         if self._repo is not None:
             self._repo.close()
             self._repo = None
-
-
-# -- routes --------------------------------------------------------------------------------------
-Action = Callable[[BrokerService, tuple[str, ...], Any], Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One route. ``pattern`` is the path's segments, ``{}`` where a URL-encoded, non-empty id goes;
-    ``action(service, ids, body)`` runs with the service lock held; ``serves`` names the
-    MarketSUT operation (documentation); ``created`` answers 201 instead of 200."""
-
-    method: str
-    pattern: tuple[str, ...]
-    serves: str
-    action: Action
-    created: bool = False
-    test_only: bool = False
-    max_body_bytes: int = MAX_BODY_BYTES   # the decision routes take city-scale instances
-
-    @property
-    def path(self) -> str:
-        return "/" + "/".join(self.pattern)
-
-    def match(self, segments: list[str]) -> tuple[str, ...] | None:
-        """Returns: the decoded ids if the path's segments fit the pattern, else None."""
-        if len(segments) != len(self.pattern):
-            return None
-        ids = []
-        for want, got in zip(self.pattern, segments):
-            if want == "{}" and got:
-                ids.append(unquote(got))
-            elif want != got:
-                return None
-        return tuple(ids)
-
-
-def _object(body: Any) -> Mapping:
-    if not isinstance(body, Mapping):
-        raise Rejected(FieldError("malformed", "", "expected a JSON object"))
-    return body
-
-
-def _dr_event_action(s: BrokerService, ids: tuple[str, ...], body: Any) -> dict:
-    event = p.text(body, "event")
-    return s.broker.dr_event_action(ids[0], event, p.mapping(body, "changes", required=False))
-
-
-def _contract_event(s: BrokerService, ids: tuple[str, ...], body: Any) -> dict:
-    event = p.text(body, "event")
-    by = p.text(body, "by")
-    changes = p.mapping(body, "changes", required=False)
-    return s.broker.contract_event(ids[0], event, by, changes)
-
-
-ROUTES: tuple[Route, ...] = (
-    Route("POST", ("participants",), "register_participant",
-          lambda s, ids, body: s.broker.register_participant(body), created=True),
-    Route("POST", ("resources",), "register_resource",
-          lambda s, ids, body: s.broker.register_resource(body), created=True),
-    Route("POST", ("products",), "register_product",
-          lambda s, ids, body: s.broker.register_product(body), created=True),
-    Route("GET", ("products",), "list_products",
-          lambda s, ids, body: {"products": s.broker.list_products()}),
-    Route("GET", ("products", "{}"), "get_product", lambda s, ids, body: s.broker.get_product(ids[0])),
-    Route("POST", ("bids",), "submit_bid", lambda s, ids, body: s.broker.submit_bid(body), created=True),
-    Route("GET", ("bids", "{}"), "get_bid", lambda s, ids, body: s.broker.get_bid(ids[0])),
-    Route("POST", ("products", "{}", "clearing"), "clear_market",
-          lambda s, ids, body: s.broker.clear_product(ids[0])),
-    Route("GET", ("contracts", "{}"), "get_contract", lambda s, ids, body: s.broker.get_contract(ids[0])),
-    Route("POST", ("contracts", "{}", "events"), "contract_event", _contract_event),
-    Route("GET", ("participants", "{}", "notifications"), "notifications",
-          lambda s, ids, body: {"notifications": s.broker.notifications(ids[0])}),
-    Route("POST", ("meters", "{}", "readings"), "submit_readings",
-          lambda s, ids, body: s.broker.submit_readings(ids[0], _object(body).get("readings"))),
-    Route("POST", ("contracts", "{}", "delivery"), "verify_delivery",
-          lambda s, ids, body: s.broker.verify_delivery(ids[0])),
-    Route("POST", ("contracts", "{}", "settlement"), "settle_contract",
-          lambda s, ids, body: s.broker.settle_contract(ids[0])),
-    Route("GET", ("ledger",), "ledger", lambda s, ids, body: {"entries": s.broker.ledger_entries()}),
-    Route("POST", ("dr-events",), "create_dr_event",
-          lambda s, ids, body: s.broker.create_dr_event(body), created=True),
-    Route("GET", ("dr-events", "{}"), "get_dr_event", lambda s, ids, body: s.broker.get_dr_event(ids[0])),
-    Route("POST", ("dr-events", "{}", "events"), "dr_event_action", _dr_event_action),
-    # decision services (issue 7): columnar instances up to 10,000 nodes / 1,000 x 1,000 vehicles
-    Route("POST", ("decisions", "trading"), "clear_trading",
-          lambda s, ids, body: s.broker.clear_trading(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
-    Route("POST", ("decisions", "ev-charging"), "assign_ev",
-          lambda s, ids, body: s.broker.assign_ev(_object(body)), max_body_bytes=DECISION_BODY_BYTES),
-    Route("POST", ("decisions", "retailer-selection"), "select_retailers",
-          lambda s, ids, body: s.broker.select_retailers(_object(body))),
-    Route("GET", ("trade-records", "key"), "trade_signing_key",
-          lambda s, ids, body: s.broker.trade_signing_key()),
-    Route("GET", ("test", "info"), "description", lambda s, ids, body: s.info()),
-    Route("POST", ("test", "reset"), "reset", lambda s, ids, body: s.reset(), test_only=True),
-    Route("POST", ("test", "clock"), "set_clock", lambda s, ids, body: s.set_clock(body), test_only=True),
-)
-
-# customer, distribution, operation and service-provider domains (Y.2072 7.1-7.4)
-from .domain_routes import routes as _domain_routes  # noqa: E402
-
-ROUTES += _domain_routes(Route)
-
-# retail billing (harness/sut/billing.py, README "Billing routes")
-ROUTES += (
-    Route("POST", ("tariffs",), "register_tariff", lambda s, ids, body: s.broker.register_tariff(body), created=True),
-    Route("GET", ("tariffs",), "list_tariffs", lambda s, ids, body: {"tariffs": s.broker.list_tariffs()}),
-    Route("POST", ("supplies",), "register_supply", lambda s, ids, body: s.broker.register_supply(body), created=True),
-    Route("POST", ("bills",), "issue_bill", lambda s, ids, body: s.broker.issue_bill(body), created=True),
-    Route("GET", ("bills", "{}"), "get_bill", lambda s, ids, body: s.broker.get_bill(ids[0])),
-    Route("GET", ("billing", "signer-key"), "signer_key", lambda s, ids, body: s.broker.signer_key()),
-    Route("GET", ("meters", "{}", "readings"), "meter_readings", lambda s, ids, body: s.broker.meter_readings(ids[0])),
-)
-
-_ROUTE_WORDS = frozenset(w for r in ROUTES for w in r.pattern if w != "{}")
 
 
 def _errors(code: str, message: str, field: str = "") -> dict:
@@ -476,7 +359,7 @@ class BrokerHTTPServer(tls_auth.AuthenticatingServer, ThreadingHTTPServer):
         """``path`` with every segment that is not a word of the route table pseudonymised."""
         if path.startswith(VTN_PREFIX):
             return path
-        return "/".join(s if s in _ROUTE_WORDS or not s else "~" + tls_auth.pseudonym(self._log_key, unquote(s))
+        return "/".join(s if s in ROUTE_WORDS or not s else "~" + tls_auth.pseudonym(self._log_key, unquote(s))
                         for s in path.split("/"))
 
     def __init__(self, address: tuple[str, int], log_stream: TextIO | None):
