@@ -130,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="serve HTTPS and authenticate every party by its client certificate "
                             "(a `harness pki init` folder: ca.pem, server.pem, server.key); without it "
                             "the broker runs only in the insecure test mode, on loopback")
+    serve.add_argument("--insecure-loopback", action="store_true",
+                       help="serve without authentication on the system clock, on loopback only (load runs, "
+                            "local trials); refused on any other interface")
     serve.add_argument("--test-mode", action="store_true",
                        help="enable POST /test/reset and POST /test/clock and a settable market clock, "
                             "as a certification run needs (default: off, system clock)")

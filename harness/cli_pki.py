@@ -54,9 +54,10 @@ def serve_tls(args):
         except FileNotFoundError as exc:
             raise HarnessError(f"cannot serve the broker with --pki {args.pki}: {exc}", code="serve-failed",
                                field="--pki", actual=str(args.pki)) from exc
-    if not args.test_mode or args.host not in LOOPBACK:
+    if args.host not in LOOPBACK or not (args.test_mode or getattr(args, "insecure_loopback", False)):
         raise HarnessError("cannot serve the broker without authentication: give --pki DIR (see "
-                           "`harness pki init`), or run the insecure test mode with --test-mode on loopback",
+                           "`harness pki init`), or, on loopback only, --test-mode (certification runs) or "
+                           "--insecure-loopback (system clock, e.g. load runs)",
                            code="serve-insecure", field="--pki",
                            actual=f"--host {args.host}, test mode {'on' if args.test_mode else 'off'}")
     return None

@@ -97,7 +97,8 @@ class _Server:
     def __init__(self, folder: Path):
         self.db = folder / "load.sqlite3"
         self.log = (folder / "serve.log").open("w")
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVE, "serve", "--port", "0", "--db", str(self.db)],
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE, "serve", "--port", "0", "--db", str(self.db),
+                                      "--insecure-loopback"],
                                      stdout=subprocess.PIPE, stderr=self.log, text=True)
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [lines.put(ln) for ln in self.proc.stdout], daemon=True).start()
