@@ -8,7 +8,6 @@ its resource).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -55,7 +54,8 @@ def run(args) -> int:
 
     from . import plugin as plugin_module
     from .bench_plugin import BenchPlugin
-    from .cli import EXIT_CONFORMANT, EXIT_HARNESS_ERROR, EXIT_NOT_CONFORMANT, _print_summary
+    from .cli import (EXIT_CONFORMANT, EXIT_HARNESS_ERROR, EXIT_NOT_CONFORMANT, _print_summary,
+                      run_incomplete, suite_pytest_args)
 
     features = (args.features or default_features_dir() / "hil").resolve()
     coverage(features)
@@ -65,21 +65,13 @@ def run(args) -> int:
         (report_dir / stale).unlink(missing_ok=True)
     plugin = BenchPlugin(args.rig, report_dir, tuple(args.requirement),
                          None if args.sut == "none" else args.sut)
-    suite = Path(__file__).parent / "suite"
-    rootdir = os.path.commonpath([suite, features])
-    pytest_args = [str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", rootdir,
-                   "-W", "ignore::pytest.PytestAssertRewriteWarning",
-                   "-o", f"bdd_features_base_dir={features}", "-p", "no:cacheprovider",
-                   "--junitxml", str(report_dir / "junit.xml"), "-o", "junit_family=xunit2",
-                   "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir",
-                   "-q" if args.quiet else "-v", "--tb=short"]
+    pytest_args = suite_pytest_args(features, report_dir, quiet=args.quiet)
     print(f"harness bench: rig {args.rig}, {plugin.description.name}")
     try:
         status = pytest.main(pytest_args, plugins=[plugin, plugin_module])
     finally:
         plugin.sut.close()                 # safe state and simulator stop, whatever happened
-    if plugin.record is None or plugin.collection_failed or status in (
-            pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+    if run_incomplete(plugin, status):
         print(f"harness bench: the run did not complete (pytest exit {int(status)})", file=sys.stderr)
         return EXIT_HARNESS_ERROR
     _print_summary(plugin.record, report_dir)

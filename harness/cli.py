@@ -226,6 +226,27 @@ def _requirements(args) -> int:
     return 0
 
 
+def suite_pytest_args(features: Path, report_dir: Path, *, quiet: bool) -> list[str]:
+    """The pytest command line that runs the conformance suite on ``features`` and writes JUnit
+    and Allure results to ``report_dir`` (shared by `harness run` and `harness bench`)."""
+    suite = Path(__file__).parent / "suite"
+    # allure-pytest-bdd names results by the feature's path below rootdir
+    rootdir = os.path.commonpath([suite, features])
+    return [str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", rootdir,
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "-o", f"bdd_features_base_dir={features}", "-p", "no:cacheprovider",
+            "--junitxml", str(report_dir / "junit.xml"), "-o", "junit_family=xunit2",
+            "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir",
+            "-q" if quiet else "-v", "--tb=short"]
+
+
+def run_incomplete(plugin, status) -> bool:
+    """True when pytest did not get through the suite, so there is no verdict to report."""
+    import pytest
+    return plugin.record is None or plugin.collection_failed or status in (
+        pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED)
+
+
 def _run(args) -> int:
     import pytest
 
@@ -239,15 +260,7 @@ def _run(args) -> int:
         (report_dir / stale).unlink(missing_ok=True)
     plugin = HarnessPlugin(args.sut, args.profile, report_dir, tuple(args.requirement),
                            city_scale=args.city_scale, credentials=args.credentials, sut_log=args.sut_log)
-    suite = Path(__file__).parent / "suite"
-    # allure-pytest-bdd names results by the feature's path below rootdir
-    rootdir = os.path.commonpath([suite, features])
-    pytest_args = [str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", rootdir,
-                   "-W", "ignore::pytest.PytestAssertRewriteWarning",
-                   "-o", f"bdd_features_base_dir={features}", "-p", "no:cacheprovider",
-                   "--junitxml", str(report_dir / "junit.xml"), "-o", "junit_family=xunit2",
-                   "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir",
-                   "-q" if args.quiet else "-v", "--tb=short"]
+    pytest_args = suite_pytest_args(features, report_dir, quiet=args.quiet)
     if args.k:
         pytest_args += ["-k", args.k]
     if args.m:
@@ -255,8 +268,7 @@ def _run(args) -> int:
     pytest_args += args.pytest_args
     print(f"harness {__version__}: SUT {args.sut!r}, profile {args.profile!r}, features {features}")
     status = pytest.main(pytest_args, plugins=[plugin, plugin_module])
-    if plugin.record is None or plugin.collection_failed or status in (
-            pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+    if run_incomplete(plugin, status):
         print(f"harness: the run did not complete (pytest exit {int(status)}); see the errors above",
               file=sys.stderr)
         return EXIT_HARNESS_ERROR
