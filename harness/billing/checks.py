@@ -3,8 +3,10 @@ reads), the metered data and the tariff it was billed on, against the SC 38 mete
 indicators and the GDPR minimisation rules. Pure functions of their inputs; used both by the
 conformance steps (bills a SUT issues) and by `harness bill verify` (a retailer's own bills).
 
-The bill is recomputed with the same rules the reference applies (`reference_impl.core`
-tariffs, billing, baseline and settlement pricing), so "the same rules" is one implementation.
+The bill is recomputed by the harness's own oracle (`harness.billing.oracle`, `oracle_cbl`),
+written from the published rules (docs/billing.md, docs/baselines.md), never by the reference
+broker's code: an oracle sharing code with the implementation it judges would agree with its
+bugs. Differential tests hold the two implementations to the same figures.
 Which requirement a discrepancy belongs to:
 - SC38-GRANULARITY: declared granularity vs the interval length of the metered data.
 - SC38-UNIT: energy declared as EMIX Wh with an SI scale; a quantity off from the metered energy
@@ -22,18 +24,16 @@ Which requirement a discrepancy belongs to:
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from reference_impl.core.billing import DrCredit, MeteredTotals, meter_totals, price_lines
-from reference_impl.core.delivery import MeterReading, cbl_reduction
-from reference_impl.core.errors import MarketError
-from reference_impl.core.pseudonyms import bare_hashes, pseudonym
-from reference_impl.core.settlement import price_delivery
-from reference_impl.core.tariffs import Tariff, billing_days, parse_tariff
+from .oracle import Metered, OracleRefusal, OracleTariff, recompute_bill
+from .oracle_cbl import dr_credit
 
 _PSEUDONYM = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
 SCALES = {"Wh": 1, "kWh": 1000, "MWh": 1_000_000}
@@ -68,7 +68,7 @@ class BillContext:
 
 @dataclass
 class Recomputed:
-    totals: MeteredTotals | None = None
+    totals: Metered | None = None
     lines: list[dict] = field(default_factory=list)
     subtotal: Decimal | None = None
     tax: Decimal | None = None
@@ -76,34 +76,56 @@ class Recomputed:
     problem: str | None = None
 
 
-def _readings(records: Sequence[Mapping]) -> list[MeterReading]:
-    return [r if isinstance(r, MeterReading) else MeterReading.from_record({"quality": "actual", **r}) for r in records]
+@dataclass(frozen=True)
+class Reading:
+    """One interval reading as the SUT contract carries it (docs/meter-data.md)."""
+
+    meter_id: str
+    interval_start: datetime
+    interval_end: datetime
+    energy_kwh: float
+    direction: str
+    quality: str = "actual"
+
+
+def _readings(records: Sequence) -> list[Reading]:
+    out = []
+    for r in records:
+        if not isinstance(r, Mapping):
+            r = {key: getattr(r, key) for key in ("meter_id", "interval_start", "interval_end", "energy_kwh",
+                                                  "direction", "quality")}
+        start, end = (x if isinstance(x, datetime) else datetime.fromisoformat(x)
+                      for x in (r["interval_start"], r["interval_end"]))
+        out.append(Reading(r.get("meter_id", ""), start, end, float(r["energy_kwh"]), r["direction"],
+                           r.get("quality") or "actual"))
+    return out
 
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def recompute(bill: Mapping, tariff: Tariff, readings: Sequence[MeterReading]) -> Recomputed:
-    """The bill as the reference rules make it from the data (DR credit lines as the bill states)."""
-    start, end = _instant(bill["period_start"]), _instant(bill["period_end"])
-    out = Recomputed()
-    try:
-        out.totals = meter_totals(tariff, readings, start, end)
-        days = billing_days(start, end, tariff.zone)
-    except MarketError as refusal:
-        out.problem = f"{refusal.code}: {refusal}"
-        return out
-    credits = [DrCredit(contract_id=c["contract_id"], counterparty_ref=c["counterparty_ref"],
-                        window_start=_instant(c["window_start"]), window_end=_instant(c["window_end"]),
-                        cbl_method=c["cbl_method"], baseline_kwh=float(c["baseline_kwh"]),
-                        delivered_kwh=float(c["delivered_kwh"]), contracted_kwh=float(c["contracted_kwh"]),
-                        price_per_kwh=Decimal(str(c["price_per_kwh"])), tolerance_pct=float(c["tolerance_pct"]),
-                        incentive_pct=float(c["incentive_pct"]), penalty_per_kwh=Decimal(str(c["penalty_per_kwh"])),
-                        amount=Decimal(str(c["amount"]))) for c in bill.get("dr_credits", [])]
-    lines, out.subtotal, out.tax, out.total = price_lines(tariff, out.totals, days, credits)
-    out.lines = [line.to_record() for line in lines]
-    return out
+def pseudonym(key: bytes, domain: str, kind: str, identifier: str) -> str:
+    """The keyed pseudonym docs/billing.md specifies: HMAC-SHA256 under the domain key over
+    domain, kind and identifier joined by the unit separator (0x1f)."""
+    message = "\x1f".join((domain, kind, identifier)).encode("utf-8")
+    return "hmac-sha256:" + hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def bare_hashes(identifier: str) -> set[str]:
+    """What an unkeyed hash of ``identifier`` looks like (SHA-256, SHA-1, MD5; with or without
+    the scheme prefix): such a "pseudonym" is reversed by hashing candidate identifiers."""
+    data = identifier.encode("utf-8")
+    digests = {hashlib.new(name, data).hexdigest() for name in ("sha256", "sha1", "md5")}
+    return digests | {"hmac-sha256:" + d for d in digests}
+
+
+def recompute(bill: Mapping, tariff: Mapping | OracleTariff, readings: Sequence) -> Recomputed:
+    """The bill as the oracle makes it from the data (DR credit lines as the bill states)."""
+    tariff = tariff if isinstance(tariff, OracleTariff) else OracleTariff(tariff)
+    again = recompute_bill(bill, tariff, _readings(readings))
+    return Recomputed(totals=again.metered, lines=again.lines, subtotal=again.subtotal, tax=again.tax,
+                      total=again.total, problem=again.problem)
 
 
 def _f(requirement: str, check: str, passed: bool, field: str = "", expected=None, actual=None) -> Finding:
@@ -119,7 +141,7 @@ def _scale_error(stated: Decimal, metered: Decimal) -> bool:
 
 
 def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = None) -> list[Finding]:
-    tariff = parse_tariff(ctx.tariff)
+    tariff = OracleTariff(ctx.tariff)
     readings = _readings(ctx.readings)
     again = again or recompute(bill, tariff, readings)
     start, end = _instant(bill["period_start"]), _instant(bill["period_end"])
@@ -156,8 +178,8 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
                         "/bill/lines", str(shape), str(shown)))
     # accuracy
     rule = bill.get("rounding", {})
-    found.append(_f("SC38-ACCURACY", "declared rounding rule = tariff's", rule == tariff.rounding.to_record(),
-                    "/bill/tariff/rounding", tariff.rounding.to_record(), rule))
+    found.append(_f("SC38-ACCURACY", "declared rounding rule = tariff's", rule == tariff.rounding,
+                    "/bill/tariff/rounding", tariff.rounding, rule))
     if again.totals is not None:
         stated = {(x["kind"], x["period"]): Decimal(x["amount"]) for x in bill["lines"]}
         for line in again.lines:
@@ -188,7 +210,7 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
     return found
 
 
-def _dr_findings(bill: Mapping, tariff: Tariff, readings: Sequence[MeterReading]) -> list[Finding]:
+def _dr_findings(bill: Mapping, tariff: OracleTariff, readings: Sequence[Reading]) -> list[Finding]:
     found = []
     for index, credit in enumerate(bill.get("dr_credits", [])):
         where = f"/bill/drCredits/drCredit[{index + 1}]"
@@ -197,25 +219,17 @@ def _dr_findings(bill: Mapping, tariff: Tariff, readings: Sequence[MeterReading]
         if tariff.cbl_method is None:
             continue
         try:
-            reduction, baseline, _ = cbl_reduction(tariff.cbl_method, _instant(credit["window_start"]),
-                                                   _instant(credit["window_end"]), readings, tariff.zone)
-        except MarketError as refusal:
+            again = dr_credit(credit, tariff.cbl_method, readings, tariff.zone)
+        except OracleRefusal as refusal:
             found.append(_f("SC38-DR-CBL", "baseline computable from the data", False, where, "a baseline", str(refusal)))
             continue
-        delivered = round(max(reduction, 0.0), 3)
-        contracted = float(credit["contracted_kwh"])
-        threshold = round(contracted * (1 - float(credit["tolerance_pct"]) / 100), 3)
-        lines = price_delivery(energy_kwh=contracted, price_per_kwh=Decimal(str(credit["price_per_kwh"])),
-                               currency=bill["currency"], delivered_kwh=delivered, threshold_kwh=threshold,
-                               shortfall_kwh=round(max(contracted - delivered, 0.0), 3),
-                               fulfilled=delivered >= threshold, incentive_pct=float(credit["incentive_pct"]),
-                               penalty_per_kwh=Decimal(str(credit["penalty_per_kwh"])))
-        found.append(_f("SC38-DR-CBL", "baseline kWh", abs(float(credit["baseline_kwh"]) - round(baseline, 3)) <= 5e-4,
-                        f"{where}/baselineKwh", round(baseline, 3), credit["baseline_kwh"]))
-        found.append(_f("SC38-DR-CBL", "delivered reduction kWh", abs(float(credit["delivered_kwh"]) - delivered) <= 5e-4,
-                        f"{where}/deliveredKwh", delivered, credit["delivered_kwh"]))
-        found.append(_f("SC38-DR-CBL", "credit amount", Decimal(str(credit["amount"])) == lines["total"],
-                        f"{where}/amount", str(lines["total"]), str(credit["amount"])))
+        found.append(_f("SC38-DR-CBL", "baseline kWh", abs(float(credit["baseline_kwh"]) - again.baseline_kwh) <= 5e-4,
+                        f"{where}/baselineKwh", again.baseline_kwh, credit["baseline_kwh"]))
+        found.append(_f("SC38-DR-CBL", "delivered reduction kWh",
+                        abs(float(credit["delivered_kwh"]) - again.delivered_kwh) <= 5e-4,
+                        f"{where}/deliveredKwh", again.delivered_kwh, credit["delivered_kwh"]))
+        found.append(_f("SC38-DR-CBL", "credit amount", Decimal(str(credit["amount"])) == again.amount,
+                        f"{where}/amount", str(again.amount), str(credit["amount"])))
     return found
 
 

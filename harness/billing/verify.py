@@ -38,7 +38,7 @@ from reference_impl.adapters.meter_data import MeterDataError, read_meter_data
 from reference_impl.core.errors import MarketError
 from reference_impl.core.tariffs import parse_tariff
 
-from .checks import BillContext, Finding, _readings, gdpr_findings, period_findings, recompute, sc38_findings
+from .checks import BillContext, Finding, gdpr_findings, period_findings, recompute, sc38_findings
 
 OFFLINE = ("SC38-GRANULARITY", "SC38-UNIT", "SC38-PERIOD", "SC38-MODE", "SC38-ACCURACY", "SC38-COMPLETENESS",
            "SC38-DR-CBL", "GDPR-PSEUDONYM", "GDPR-CURVE-CONSENT", "GDPR-COUNTERPARTY", "GDPR-RETENTION",
@@ -152,7 +152,7 @@ def verify_bills(bill_files: list[Path], readings: Mapping, tariffs: Mapping, su
         if bill["tariff_id"] != supply["tariff_id"]:
             verdict.findings.append(Finding("SC38-MODE", "bill's tariff = the supply's tariff", False,
                                             "/bill/tariff/tariffId", supply["tariff_id"], bill["tariff_id"]))
-        again = recompute(bill, parse_tariff(ctx.tariff), _readings(ctx.readings))
+        again = recompute(bill, ctx.tariff, ctx.readings)
         verdict.findings += sc38_findings(bill, ctx, again) + gdpr_findings(bill, ctx)
         _tick(progress)
     by_point: dict[str, list[BillVerdict]] = defaultdict(list)

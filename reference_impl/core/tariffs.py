@@ -259,7 +259,11 @@ def _energy(raw: Mapping, tariff_id: str) -> dict:
             if prices and start < prices[-1].end:
                 raise _bad("overlapping-interval", f"{where}/start",
                            "dynamic price intervals must be sorted and must not overlap")
-            prices.append(PriceInterval(start, end, p.decimal(item, "price_per_kwh", where)))
+            price = p.decimal(item, "price_per_kwh", where)
+            if price.normalize().as_tuple().exponent < -6:   # Σ Wh x price is summed in micro-units
+                raise _bad("invalid-value", f"{where}/price_per_kwh",
+                           f"a dynamic price has at most 6 decimals (1e-6 {raw.get('currency', '')}/kWh), got {price}")
+            prices.append(PriceInterval(start, end, price))
         out["dynamic"] = tuple(prices)
     return out
 
