@@ -70,8 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the Gherkin conformance features against a system under test, turn scenario "
                     "outcomes into per-requirement verdicts, and write the reports.",
         epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--sut", default="reference", metavar="reference|MODULE:FACTORY|URL",
+    run.add_argument("--sut", default="reference", metavar="reference|reference+https|MODULE:FACTORY|URL",
                      help="the system under test: 'reference' (bundled broker, in-process, default), "
+                          "'reference+https' (the bundled broker served by `harness serve --pki` in its own "
+                          "process with a fresh test PKI: the security features run over the wire and read "
+                          "its log; what `make run` uses), "
                           "a factory importable from PYTHONPATH, or the http:// URL of a platform "
                           "exposing the HTTP binding, or openadr+http://HOST:PORT/OpenADR2/Simple/2.0b "
                           "for an OpenADR 2.0b VTN the harness tests as its VEN")

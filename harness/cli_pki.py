@@ -24,7 +24,7 @@ def add_parser(verbs) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     init.add_argument("directory", type=Path, metavar="DIR")
     init.add_argument("--party", action="append", default=None, metavar="ID",
-                      help="a participant id to certify (repeat; default: alice and bob, the parties the "
+                      help="a participant id to certify (repeat; default: alice, bob and carol, the parties the "
                            "security features act as)")
     init.add_argument("--host", action="append", default=[], metavar="NAME|IP",
                       help="another name or address for the server certificate (besides localhost, "

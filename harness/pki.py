@@ -27,7 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .errors import HarnessError
 
-DEFAULT_PARTIES = ("alice", "bob")
+DEFAULT_PARTIES = ("alice", "bob", "carol")  # the parties the security features act as
 OPERATOR = "operator"
 VALID_DAYS = 825
 _PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

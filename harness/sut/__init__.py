@@ -93,7 +93,9 @@ def load_sut(spec: str, *, workdir: str, credentials=None) -> MarketSUT:
     """Build the SUT named by ``--sut``.
 
     Args:
-        spec: ``reference``, ``module:factory`` or ``http(s)://host:port`` (the HTTP binding).
+        spec: ``reference`` (in process), ``reference+https`` (the bundled broker served over HTTPS
+            with client certificates, harness/sut/served_reference.py), ``module:factory`` or
+            ``http(s)://host:port`` (the HTTP binding).
         workdir: a directory the adapter may keep files in (the reference's SQLite database).
         credentials: a `harness pki init` folder for an ``https://`` SUT: the harness is its
             ``operator`` and the security features act as the other parties (harness/sut/parties.py).
@@ -104,6 +106,9 @@ def load_sut(spec: str, *, workdir: str, credentials=None) -> MarketSUT:
     if spec == "reference":
         from .reference import ReferenceSUT
         return ReferenceSUT(workdir=workdir)
+    if spec == "reference+https":  # the bundled broker behind `harness serve --pki`, over the wire
+        from .served_reference import ServedReferenceSUT
+        return ServedReferenceSUT(workdir)
     if spec.startswith(("openadr+http://", "openadr+https://")):  # a VTN known by its URL only
         from .url_vtn import UrlVtnSUT
         return UrlVtnSUT(spec, workdir=workdir)
@@ -124,7 +129,7 @@ def load_sut(spec: str, *, workdir: str, credentials=None) -> MarketSUT:
         return sut
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
-        raise HarnessError("--sut takes 'reference' or 'package.module:factory'", code="bad-sut-spec",
+        raise HarnessError("--sut takes 'reference', 'reference+https', a URL or 'package.module:factory'", code="bad-sut-spec",
                            field="--sut", actual=spec)
     try:
         factory = getattr(importlib.import_module(module_name), attr)
