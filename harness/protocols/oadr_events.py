@@ -14,7 +14,7 @@ Rules (beyond the schema, which every message is also checked against):
   it is accepted when it equals the running start (event dtstart plus the durations before
   it) and refused otherwise (``interval-not-contiguous``), never ignored: a gap or overlap
   read by duration alone would shift every later interval without a word. This is the layout
-  `wscalendar.to_xcal_intervals` writes for a gapless sequence.
+  `wscalendar_xcal.to_xcal_intervals` writes for a gapless sequence.
 - OpenADR 2.0b profile specification, conformance rule 8: the intervals of every signal add up
   to the event's ``eiActivePeriod`` duration. `Event.duration` defaults to that sum and is
   refused (``duration-mismatch``) when a signal disagrees.

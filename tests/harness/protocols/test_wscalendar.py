@@ -18,9 +18,10 @@ from lxml import etree
 
 from harness.protocols.oadr_schema import fast_schema
 from harness.protocols.wscalendar import (
-    EI, NSMAP, Interval, IntervalSequence, WsCalendarError, from_icalendar, from_ics,
-    from_xcal_intervals, parse_duration, to_icalendar, to_ics, to_xcal_intervals,
+    EI, NSMAP, Interval, IntervalSequence, WsCalendarError, from_icalendar, from_ics, parse_duration, to_icalendar,
+    to_ics,
 )
+from harness.protocols.wscalendar_xcal import from_xcal_intervals, to_xcal_intervals
 from harness.protocols.xml_safety import parse_xml
 
 UTC = timezone.utc
