@@ -1,6 +1,6 @@
 """`harness meter import`: interval meter data from a CSV or Parquet file into the reference
 broker's repository (a `harness serve --db` database), through the one path readings take
-(`ReferenceBroker.submit_readings`, via `reference_impl.adapters.meter_data.import_meter_data`).
+(`ReferenceBroker.submit_readings`, via `reference_impl.adapters.meter_import.import_meter_data`).
 
 All or nothing: a malformed row, a conflicting duplicate or a reading the broker refuses (an
 unknown meter, a conflict with a held reading) stores nothing from the file, and the problems
@@ -34,7 +34,8 @@ def add_verb(verbs) -> None:
 
 
 def run(args) -> int:
-    from reference_impl.adapters.meter_data import MeterDataError, import_meter_data
+    from reference_impl.adapters.meter_data import MeterDataError
+    from reference_impl.adapters.meter_import import import_meter_data
     from reference_impl.adapters.sqlite_repository import SqliteRepository
     from reference_impl.broker import ReferenceBroker
     from reference_impl.clock import SystemClock

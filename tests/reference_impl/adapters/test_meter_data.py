@@ -10,8 +10,8 @@ from textwrap import dedent
 import pandas as pd
 import pytest
 
-from reference_impl.adapters.meter_data import (Duplicate, Gap, MeterDataError, import_meter_data,
-                                                read_meter_data)
+from reference_impl.adapters.meter_data import Duplicate, Gap, MeterDataError, read_meter_data
+from reference_impl.adapters.meter_import import import_meter_data
 from reference_impl.adapters.sqlite_repository import SqliteRepository
 from reference_impl.broker import ReferenceBroker
 from reference_impl.clock import SettableClock
