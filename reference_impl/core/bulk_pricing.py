@@ -196,3 +196,13 @@ def price_columns(tariff: Tariff, metered: MeteredColumns, days: int) -> PricedC
                    tariff, quantum)
     total = _summed([subtotal, tax], subtotal.exponent, customers)
     return PricedColumns(tuple(lines), subtotal, tax, total)
+
+
+def actual_share_pct(metered: MeteredColumns) -> DecimalColumn:
+    """`Bill.to_record`'s share of actual readings: 100 × (actual − estimated) / actual, quantized to
+    0.01 half-even (Decimal's default; the 28-digit quotient cannot sit on a tie it is not on)."""
+    customers = metered.estimated.shape[0]
+    if not metered.intervals:
+        return _constant(Decimal("0"), customers)
+    units = _divide((metered.intervals - metered.estimated) * 10_000, metered.intervals, "half-even")
+    return DecimalColumn(units, -2, np.zeros(customers, dtype=bool))
