@@ -18,7 +18,7 @@ from reference_impl.core.errors import Rejected
 from reference_impl.core.tariffs import parse_tariff
 
 _PRICE = st.builds(lambda units, places: str(Decimal(units).scaleb(-places)),
-                   st.integers(0, 400_000), st.integers(0, 6))
+                   st.integers(0, 400_000), st.integers(0, 6)) | st.sampled_from(["0.5", "0.25", "0.15", "0.125", "1.5"])
 _WINDOWS = [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "20:00"}]
 
 
@@ -105,6 +105,19 @@ def test_signs_of_zero_and_big_numbers_follow_decimal():
     flat = parse_tariff({**raw, "billing_mode": "usage-based", "energy": {"kind": "flat", "price_per_kwh": "0.123456"}})
     _compare(flat, totals, 30)
     assert price_columns(flat, _metered(totals), 30).lines[0].amount.units.dtype == object   # 1e15 Wh x 123456
+
+
+@pytest.mark.parametrize("mode", ["half-even", "half-up"])
+def test_ties_round_by_the_tariff_s_mode(mode):
+    raw = {"tariff_id": "F", "currency": "EUR", "billing_mode": "usage-based", "rounding": {"mode": mode},
+           "energy": {"kind": "flat", "price_per_kwh": "0.5"}, "tax": {"name": "VAT", "rate_pct": "10"}}
+    totals = [MeteredTotals(import_wh=(wh,), export_wh=0, dynamic_micro=0, intervals_expected=1, intervals_actual=1,
+                            intervals_estimated=0, granularity_minutes=15) for wh in (10, 30, 50, 70, 1010)]
+    _compare(parse_tariff(raw), totals, 1)
+    amounts = price_columns(parse_tariff(raw), _metered(totals), 1).lines[0].amount.texts()
+    # 0.005, 0.015, 0.025, 0.035, 0.505: ties at the cent
+    assert amounts == (["0.00", "0.02", "0.02", "0.04", "0.50"] if mode == "half-even" else
+                       ["0.01", "0.02", "0.03", "0.04", "0.51"])
 
 
 def test_a_quantum_the_columns_cannot_write_is_refused_naming_it():
