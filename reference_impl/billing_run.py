@@ -56,9 +56,9 @@ class BillRun:
 
     def signed(self, key) -> Iterator[bytes]:
         """Every customer's signed document, in customer order."""
-        fill, sign = self.template.pattern.format, bill_signature.sign_canonical
+        fill, sign = self.template.filler(), bill_signature.sign_canonical
         for row in zip(*self.columns):
-            yield sign(fill(*row).encode("utf-8"), key)
+            yield sign(fill(row).encode("utf-8"), key)
 
     def reference(self, customer: int, totals: MeteredTotals | None = None) -> bytes:
         """The same customer's document made by the per-customer path (`compose_bill`), from
