@@ -21,7 +21,7 @@ temporaries for 28.8 M readings and cost ten times more).
 
 Input contract: complete data is a dense grid, so that is the layout asked for: readings sorted
 by (customer, interval start), ``slot = (start - period_start) // granularity``, every customer
-with every slot once; then sums per tariff period are one matrix product. Export readings, when
+with every slot once; then sums per tariff period are sums over fixed slot columns. Export readings, when
 given, cover every customer's grid too (a customer who exported nothing has zeros). The caller
 (an adapter) turns files or database rows into these arrays.
 """
@@ -143,6 +143,8 @@ def metered_columns(tariff: Tariff, columns: ReadingColumns, customers: int, sta
     slots = (end - start) // step
     periods, prices = slot_classes(tariff, start, end, step)
     period_slots = [np.flatnonzero(periods == index) for index in range(len(tariff.period_names()))]
+    if len(period_slots) == 1:
+        period_slots = None           # one period: a plain row sum, no gather
     per_period, dynamic = _sums(columns, customers, slots, "import", period_slots,
                                 prices if tariff.energy_kind == "dynamic" else None)
     exported = np.zeros(customers, dtype=np.int64)
