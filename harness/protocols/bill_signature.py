@@ -120,10 +120,20 @@ _SIGNED_INFO = (
     '<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>')
 
 
+# SignedInfo split around its digest (built once: str.format per bill cost more than the SHA-256)
+_SI_ALONE, _SI_END = (x.encode() for x in _SIGNED_INFO.format(declare=f' xmlns:ds="{_DS}"', digest="\0").split("\0"))
+_SI_INSIDE = (f'<ds:Signature xmlns:ds="{_DS}">' + _SIGNED_INFO.format(declare="", digest="\0").split("\0")[0]).encode()
+_ECDSA = ec.ECDSA(hashes.SHA256())
+
+
 @lru_cache(maxsize=8)
-def _point(key: ec.EllipticCurvePrivateKey) -> str:
-    return base64.b64encode(key.public_key().public_bytes(serialization.Encoding.X962,
-                                                          serialization.PublicFormat.UncompressedPoint)).decode()
+def _key_info(key: ec.EllipticCurvePrivateKey) -> bytes:
+    """KeyInfo and the Signature's end tag: the signer's public point, the same for every bill."""
+    point = base64.b64encode(key.public_key().public_bytes(serialization.Encoding.X962,
+                                                           serialization.PublicFormat.UncompressedPoint)).decode()
+    return (f'<ds:KeyInfo><ds:KeyValue><dsig11:ECKeyValue xmlns:dsig11="{_DSIG11}"><dsig11:NamedCurve URI="{_P256_OID}">'
+            f"</dsig11:NamedCurve><dsig11:PublicKey>{point}</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue>"
+            "</ds:KeyInfo></ds:Signature>").encode()
 
 
 def sign_canonical(canonical: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -132,18 +142,13 @@ def sign_canonical(canonical: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
     signature is spliced in before the root's end tag, so no XML is parsed or rebuilt. The
     signature is the same as `sign_many`'s; its output is verified by signxml and xmlsec1 in
     tests/harness/protocols."""
-    digest = base64.b64encode(hashlib.sha256(canonical).digest()).decode()
-    signed_info = _SIGNED_INFO.format(declare=f' xmlns:ds="{_DS}"', digest=digest)
-    r, s = decode_dss_signature(key.sign(signed_info.encode(), ec.ECDSA(hashes.SHA256())))
-    value = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
-    point = _point(key)
-    signature = (f'<ds:Signature xmlns:ds="{_DS}">' + _SIGNED_INFO.format(declare="", digest=digest)
-                 + f"<ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:KeyValue>"
-                 f'<dsig11:ECKeyValue xmlns:dsig11="{_DSIG11}"><dsig11:NamedCurve URI="{_P256_OID}"></dsig11:NamedCurve>'
-                 f"<dsig11:PublicKey>{point}</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue></ds:KeyInfo>"
-                 "</ds:Signature>").encode()
+    digest = base64.b64encode(hashlib.sha256(canonical).digest())
+    # SignedInfo alone is canonicalised with its ds declaration; inside Signature it inherits it
+    r, s = decode_dss_signature(key.sign(_SI_ALONE + digest + _SI_END, _ECDSA))
+    value = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
     cut = canonical.rindex(b"</")
-    return canonical[:cut] + signature + canonical[cut:]
+    return b"".join((canonical[:cut], _SI_INSIDE, digest, _SI_END, b"<ds:SignatureValue>", value,
+                     b"</ds:SignatureValue>", _key_info(key), canonical[cut:]))
 
 
 def verify(data: bytes, public_key: ec.EllipticCurvePublicKey) -> etree._Element:
