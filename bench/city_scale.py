@@ -5,9 +5,10 @@ Rows
 ----
 * trading, 1,000 nodes dense (999,000 arcs) and 10,000 nodes sparse (10 out-arcs per node):
   ours = ``reference_impl.adapters.flow_solver.FlowSolver.solve`` from the columns
-  (``FlowArrays``: validation, scaling to integers, the pipe to the worker process, OR-Tools
-  in the worker, reading back into a ``TradingPlan``; the worker is started before timing, as
-  the broker keeps it running); reference = OR-Tools ``SimpleMinCostFlow`` alone on the same
+  (``FlowArrays``: validation, scaling to integers, the hand-over to the worker process
+  through their shared memory file, OR-Tools in the worker, the non-zero flows back through
+  the pipe, reading back into a ``TradingPlan``; the worker is started before timing, as the
+  broker keeps it running); reference = OR-Tools ``SimpleMinCostFlow`` alone on the same
   arrays in a clean process (arc loading + solve).  Objectives must agree within 1e-6
   relative.  Also printed: our time from a ``TradingNetwork`` of Python objects (the
   conversion of a million ``Arc`` objects costs more than the solve).
@@ -18,6 +19,9 @@ Rows
 Each side of a case runs in its own long-lived spawned process, so ``ru_maxrss`` (a lifetime
 peak) belongs to it alone, and the timed runs alternate between the two sides, so load from
 other jobs on the machine falls on both alike; the ratio is the median of the paired ratios.
+CPU time (user + system) is printed beside wall time: for ours it is the calling process
+plus its worker (read from /proc, one clock tick of resolution), for the reference its own
+process; on a shared machine the CPU ratio moves less than the wall-time ratio.
 OR-Tools never shares a process with highspy (PuLP imports it), which would fail.
 This module therefore imports nothing from ``reference_impl`` at the top: the generators are
 numpy only.  Times are medians over ``--repeat`` runs; instance generation is not timed.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import statistics
 import sys
@@ -85,6 +90,20 @@ def _peak_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of another running process (Linux /proc; 0.0 elsewhere).
+    The resolution is one clock tick (10 ms)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS   # utime, stime (fields 14, 15)
+    except (OSError, IndexError, ValueError, TypeError):
+        return 0.0
+
+
 _STATE: dict = {}   # per process: the instance and solver a side keeps between timed runs
 
 
@@ -114,9 +133,12 @@ def ours_trading(n: int, kind: str, seed: int) -> dict:
     if key not in _STATE:
         _STATE[key] = _ours_trading_state(n, kind, seed)
     st = _STATE[key]
-    t0 = time.perf_counter()
+    worker = st["solver"].worker_pid
+    c0, w0, t0 = time.process_time(), _cpu_s(worker), time.perf_counter()
     plan = st["solver"].solve(st["columns"]())
-    return {"time_s": time.perf_counter() - t0, "objective": plan.objective_value,
+    elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0 + _cpu_s(worker) - w0
+    return {"time_s": elapsed, "cpu_s": cpu, "objective": plan.objective_value,
             "status": plan.status, "rss_mb": _peak_mb(), "startup_s": st["startup_s"],
             "arcs": st["arcs"]}
 
@@ -145,7 +167,7 @@ def reference_trading(n: int, kind: str, seed: int) -> dict:
         _STATE[key] = trading_arrays(n, kind, seed)
     a = _STATE[key]
     total = int(a["cap"].sum())
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     smcf = min_cost_flow.SimpleMinCostFlow()
     smcf.add_arcs_with_capacity_and_unit_cost(a["tails"], a["heads"],
                                               np.full(len(a["tails"]), total, np.int64),
@@ -159,7 +181,7 @@ def reference_trading(n: int, kind: str, seed: int) -> dict:
     t1 = time.perf_counter()
     status = smcf.solve()
     t2 = time.perf_counter()
-    return {"time_s": t2 - t0, "solve_s": t2 - t1, "rss_mb": _peak_mb(),
+    return {"time_s": t2 - t0, "solve_s": t2 - t1, "cpu_s": time.process_time() - c0, "rss_mb": _peak_mb(),
             "objective": smcf.optimal_cost() if status == smcf.OPTIMAL else None}
 
 
@@ -175,9 +197,10 @@ def ours_ev(n: int, seed: int) -> dict:
                        tuple(Station(station_id=f"s{j}", max_power_kw=float(p), distribution_cost=float(d))
                              for j, (p, d) in enumerate(zip(a["power"], a["dc"]))), a["dist"])
     vehicles, stations, dist = _STATE[key]
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     plan = solve_assignment(EvInstance(vehicles, stations, dist))
-    return {"time_s": time.perf_counter() - t0, "objective": plan.total_cost,
+    return {"time_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+            "objective": plan.total_cost,
             "status": plan.status, "rss_mb": _peak_mb()}
 
 
@@ -191,10 +214,10 @@ def reference_ev(n: int, seed: int) -> dict:
         allowed = (travel <= a["charge"][:, None]) & (a["battery"][:, None] <= a["power"][None, :])
         _STATE[key] = (np.where(allowed, a["dc"][None, :] + travel, np.inf), float(allowed.mean()))
     cost, share = _STATE[key]
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     rows, cols = linear_sum_assignment(cost)
     elapsed = time.perf_counter() - t0
-    return {"time_s": elapsed, "objective": float(cost[rows, cols].sum()), "rss_mb": _peak_mb(),
+    return {"time_s": elapsed, "cpu_s": time.process_time() - c0, "objective": float(cost[rows, cols].sum()), "rss_mb": _peak_mb(),
             "allowed_share": share}
 
 
@@ -220,6 +243,9 @@ def run_case(name: str, seed: int, repeat: int) -> dict:
     if "solve_s" in ref:
         ref["solve_s"] = statistics.median(r["solve_s"] for r in ref_runs)
     ratio = statistics.median(o["time_s"] / r["time_s"] for o, r in zip(ours_runs, ref_runs))
+    cpu_ratio = statistics.median(o["cpu_s"] / max(r["cpu_s"], 1e-9) for o, r in zip(ours_runs, ref_runs))
+    ours["cpu_s"] = statistics.median(r["cpu_s"] for r in ours_runs)
+    ref["cpu_s"] = statistics.median(r["cpu_s"] for r in ref_runs)
     if family == "trading":
         label = f"trading {n:,} {kind} ({ours['arcs']:,} arcs)"
         ref_name = "OR-Tools SimpleMinCostFlow"
@@ -227,7 +253,8 @@ def run_case(name: str, seed: int, repeat: int) -> dict:
         label = f"EV {n:,} x {n:,} ({ref['allowed_share']:.0%} pairs allowed)"
         ref_name = "scipy linear_sum_assignment"
     rel = abs(ours["objective"] - ref["objective"]) / max(1.0, abs(ref["objective"]))
-    return {"label": label, "ref_name": ref_name, "ours": ours, "ref": ref, "rel": rel, "ratio": ratio}
+    return {"label": label, "ref_name": ref_name, "ours": ours, "ref": ref, "rel": rel, "ratio": ratio,
+            "cpu_ratio": cpu_ratio}
 
 
 def main(argv=None) -> int:
@@ -247,9 +274,11 @@ def main(argv=None) -> int:
     print("ours_s = our path end to end (trading: from columns; EV: from Vehicle/Station objects); "
           "ref_s = reference solver from ready arrays; runs alternate ours/reference; ratio = median "
           "of the paired ours/ref ratios (target <= 2); rel = |ours - ref| / max(1, ref) "
-          "(target <= 1e-6); RSS = peak of each process")
-    print(f"{'case':<44} {'ours_s':>8} {'ref_s':>8} {'ratio':>6} {'rel':>8} {'ours_MB':>8} "
-          f"{'worker_MB':>9} {'ref_MB':>7}  reference")
+          "(target <= 1e-6); RSS = peak of each process; cpu = user + system CPU seconds of the "
+          "same runs (ours: the calling process plus its worker), cpu_ratio the median of the "
+          "paired ratios (less sensitive to other jobs than wall time)")
+    print(f"{'case':<44} {'ours_s':>8} {'ref_s':>8} {'ratio':>6} {'rel':>8} {'ours_cpu':>8} "
+          f"{'ref_cpu':>8} {'cpu_ratio':>9} {'ours_MB':>8} {'worker_MB':>9} {'ref_MB':>7}  reference")
     failures = 0
     for name in names:
         r = run_case(name, args.seed, args.repeat)
@@ -257,7 +286,8 @@ def main(argv=None) -> int:
         failures += not ok
         worker = r["ours"].get("worker_rss_mb")
         print(f"{r['label']:<44} {r['ours']['time_s']:8.3f} {r['ref']['time_s']:8.3f} "
-              f"{r['ratio']:6.2f} {r['rel']:8.1e} {r['ours']['rss_mb']:8.0f} "
+              f"{r['ratio']:6.2f} {r['rel']:8.1e} {r['ours']['cpu_s']:8.3f} {r['ref']['cpu_s']:8.3f} "
+              f"{r['cpu_ratio']:9.2f} {r['ours']['rss_mb']:8.0f} "
               f"{'-' if worker is None else f'{worker:.0f}':>9} {r['ref']['rss_mb']:7.0f}  "
               f"{r['ref_name']}{'' if ok else '  <-- target missed'}", flush=True)
         if "solve_s" in r["ref"]:

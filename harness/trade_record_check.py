@@ -86,3 +86,66 @@ def content_problems(entries: Sequence[Mapping], contracts: Sequence[Mapping]) -
                             f"price {contract['price']['amount']}")
     problems += [f"contract {cid!r} has no trade record" for cid in by_id if cid not in seen]
     return problems
+
+
+def _same_amount(stated: Decimal, expected: float) -> bool:
+    """Equal within 1e-9 relative (a record may state a float's shortest decimal form)."""
+    return abs(float(stated) - expected) <= 1e-9 * max(1.0, abs(expected))
+
+
+def flow_record_problems(entries: Sequence[Mapping], instance: Mapping, answer: Mapping) -> list[str]:
+    """Trade records of a cleared trading network (seed 004 §9.2: one per arc with flow), checked
+    against the instance the harness sent and the flows the platform answered.
+
+    Each flow of the answer needs exactly one trade record whose generator is the arc's source,
+    buyer its target, amount the flow, transfer cost the arc's, generation cost the source's,
+    and price amount * transfer cost * generation cost / token price (exact decimals); a
+    record of no answered flow is a problem too.
+
+    Returns:
+        Sentences naming the ledger entry or the flow; empty when every record is right.
+    """
+    flows = answer.get("flows") or {}
+    answered = {(s, t): float(x) for s, t, x in zip(flows.get("source", []), flows.get("target", []),
+                                                      flows.get("energy_kwh", []))
+                if isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0}
+    arcs = instance["arcs"]
+    transfer = {(s, t): float(c) for s, t, c in zip(arcs["source"], arcs["target"],
+                                                    arcs["transfer_cost_per_kwh"]) if (s, t) in answered}
+    nodes = instance["nodes"]
+    generation = dict(zip(nodes["node_id"], nodes["generation_cost_per_kwh"]))
+    problems, seen = [], set()
+    for index, envelope in trade_records(entries):
+        record = envelope.get("record") if isinstance(envelope, Mapping) else None
+        if not isinstance(record, Mapping) or any(f not in record for f in FIELDS):
+            problems.append(f"entry {index}: the trade record lacks one of {list(FIELDS)}")
+            continue
+        pair = (record["generator"], record["buyer"])
+        try:
+            a, tc, gc, tp, price = (Decimal(str(record[f])) for f in (
+                "amount_kwh", "transfer_cost_per_kwh", "generation_cost_per_kwh", "token_price",
+                "trade_price_tokens"))
+        except InvalidOperation:
+            problems.append(f"entry {index}: a number in the record is not a decimal")
+            continue
+        if tp <= 0 or price != a * tc * gc / tp:
+            problems.append(f"entry {index}: price {price} is not {a} x {tc} x {gc} / {tp}")
+        if pair not in answered:
+            problems.append(f"entry {index}: trade {record['trade_id']!r} ({pair[0]} -> {pair[1]}) "
+                            "is no flow of the answer")
+            continue
+        if pair not in transfer:
+            problems.append(f"entry {index}: {pair[0]} -> {pair[1]} is no arc of the instance")
+            continue
+        if pair in seen:
+            problems.append(f"entry {index}: flow {pair[0]} -> {pair[1]} is recorded twice")
+        seen.add(pair)
+        expected = (answered[pair], transfer[pair], float(generation[pair[0]]))
+        for name, stated, value in zip(("amount_kwh", "transfer_cost_per_kwh", "generation_cost_per_kwh"),
+                                       (a, tc, gc), expected):
+            if not _same_amount(stated, value):
+                problems.append(f"entry {index}: {name} {stated} of {pair[0]} -> {pair[1]} is not "
+                                f"the {value!r} of the {'answer' if name == 'amount_kwh' else 'instance'}")
+    problems += [f"flow {s} -> {t} of {x!r} kWh has no trade record in the ledger"
+                 for (s, t), x in sorted(answered.items()) if (s, t) not in seen]
+    return problems

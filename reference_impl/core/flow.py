@@ -135,39 +135,48 @@ def integer_flow(network: TradingNetwork | FlowArrays,
     transfer, arc_cap = arrays.transfer_cost_per_kwh, arrays.arc_capacity_kwh
     cap, dem, gen = arrays.capacity_kwh, arrays.demand_kwh, arrays.generation_cost_per_kwh
 
-    bounded = ~np.isnan(arc_cap)
-    k = _decimal_digits(np.concatenate([cap, dem, arc_cap[bounded]]),
+    # Few whole-column passes: a dense city has a million arcs (bench/city_scale.py).
+    # fmax skips NaN, so it is NaN only when no arc has a capacity (the common case).
+    unbounded = m == 0 or bool(np.isnan(np.fmax.reduce(arc_cap)))
+    bounded = None if unbounded else ~np.isnan(arc_cap)
+    k = _decimal_digits(np.concatenate([cap, dem] if unbounded else [cap, dem, arc_cap[bounded]]),
                         "capacity_kwh/demand_kwh")
     amount_scale = 10 ** k
     total = float(cap.sum())
     total_int = int(np.rint(cap * amount_scale).sum())
-    arc_cap_int = np.where(bounded, np.rint(np.nan_to_num(arc_cap) * amount_scale),
-                           float(total_int)).astype(np.int64)
+    arc_cap_int = np.full(m, total_int, np.int64)   # an unbounded arc never carries more
+    if not unbounded:
+        arc_cap_int[bounded] = np.rint(arc_cap[bounded] * amount_scale)
 
     if objective is Objective.SEED:
         # seed 004 §5.1 eq. (6): a kWh sent on i->j costs tc[i,j]*gc[i]; own energy is free
         exact = np.concatenate([transfer * gen[src], np.zeros(n + 1)])
     else:
         exact = np.concatenate([transfer, gen, [0.0]])
-    positive = exact[exact > 0]
-    cost_digits = _grid_digits(exact)
-    if cost_digits is not None:  # decimal costs (prices in cents...) scale exactly
-        cost_scale = float(10 ** cost_digits)
+    scaled_cost = np.rint(exact)
+    if np.array_equal(scaled_cost, exact):   # whole costs: the common case, no scaling
+        cost_scale = 1.0
     else:
-        cost_scale = 0.5 / (COST_REL_ERROR * float(positive.min()))
-    scaled_cost = np.rint(exact * cost_scale)
+        cost_digits = _grid_digits(exact)
+        if cost_digits is not None:  # decimal costs (prices in cents...) scale exactly
+            cost_scale = float(10 ** cost_digits)
+        else:
+            cost_scale = 0.5 / (COST_REL_ERROR * float(exact[exact > 0].min()))
+        scaled_cost = np.rint(exact * cost_scale)
     if (n + 2) * float(scaled_cost.max(initial=0.0)) * max(total_int, 1) >= _INT_LIMIT \
             or total_int >= _INT_LIMIT:
+        positive = exact[exact > 0]
+        cheapest = float(positive.min()) if positive.size else 0.0
         raise NotIntegral(f"transfer_cost_per_kwh/generation_cost_per_kwh: costs from "
-                          f"{float(positive.min())!r} to {float(exact.max())!r} with "
+                          f"{cheapest!r} to {float(exact.max(initial=0.0))!r} with "
                           f"{total!r} kWh of capacity overflow int64 when scaled")
 
     source, sink = n, n + 1
-    tails = np.concatenate([src, np.full(n, source, np.int32), [source]]).astype(np.int32)
-    heads = np.concatenate([dst, np.arange(n, dtype=np.int32), [sink]]).astype(np.int32)
+    tails = np.concatenate([src, np.full(n, source, np.int32), [source]], dtype=np.int32)
+    heads = np.concatenate([dst, np.arange(n, dtype=np.int32), [sink]], dtype=np.int32)
     cap_int = np.rint(cap * amount_scale).astype(np.int64)
     dem_int = np.rint(dem * amount_scale).astype(np.int64)
-    capacities = np.concatenate([arc_cap_int, cap_int, [total_int]]).astype(np.int64)
+    capacities = np.concatenate([arc_cap_int, cap_int, [total_int]], dtype=np.int64)
     supplies = np.concatenate([-dem_int, [total_int, -(total_int - int(dem_int.sum()))]])
     return IntegerFlow(arrays=arrays, objective=objective, tails=tails, heads=heads,
                        capacities=capacities, unit_costs=scaled_cost.astype(np.int64),
@@ -175,13 +184,16 @@ def integer_flow(network: TradingNetwork | FlowArrays,
                        cost_scale=cost_scale, exact_costs=exact)
 
 
-def plan_from_flows(instance: IntegerFlow, status_code: int, flows: np.ndarray | None) -> TradingPlan:
+def plan_from_flows(instance: IntegerFlow, status_code: int, flows: np.ndarray | None,
+                    arcs: np.ndarray | None = None) -> TradingPlan:
     """Read the solver's integer flows back into a ``TradingPlan``.
 
     Args:
         instance: what ``integer_flow`` built.
         status_code: the ``SimpleMinCostFlow.Status`` integer.
-        flows: int64 flow per arc of ``instance`` (ignored unless OPTIMAL).
+        flows: int64 flows (ignored unless OPTIMAL): one per arc of ``instance``, or, with
+            ``arcs``, one per listed arc (the others carry none).
+        arcs: indices of the arcs ``flows`` belong to (the worker sends only non-zero flows).
     Returns:
         The plan; status "infeasible" when total capacity cannot reach the demand, "error" for
         any other non-optimal solver status.  ``objective_value`` is the unrounded objective
@@ -197,16 +209,20 @@ def plan_from_flows(instance: IntegerFlow, status_code: int, flows: np.ndarray |
     ids = arrays.node_ids
     n, m = len(ids), len(arrays.source)
     x = np.asarray(flows, dtype=np.int64) / instance.amount_scale
-    value = float(np.dot(x, instance.exact_costs))
-    arc_x = x[:m]
-    flow_map = {(ids[arrays.source[a]], ids[arrays.target[a]]): float(arc_x[a])
-                for a in np.flatnonzero(arc_x > _FLOW_EPS)}
+    used = np.arange(len(x)) if arcs is None else np.asarray(arcs, dtype=np.int64)
+    value = float(np.dot(x, instance.exact_costs[used]))
+    on_arc = (used < m) & (x > _FLOW_EPS)
+    flow_map = {(ids[arrays.source[a]], ids[arrays.target[a]]): float(v)
+                for a, v in zip(used[on_arc].tolist(), x[on_arc].tolist())}
+    own = np.zeros(n)
     if objective is Objective.STANDARD:
-        used = x[m:m + n]
+        from_source = (used >= m) & (used < m + n)
+        own[used[from_source] - m] = x[from_source]
     else:  # the seed has no g[i]: the node's own energy put to use, d - inflow + outflow
-        net_out = (np.bincount(arrays.source, weights=arc_x, minlength=n)
-                   - np.bincount(arrays.target, weights=arc_x, minlength=n))
-        used = arrays.demand_kwh + net_out
-    generation = {i: (float(u) if u > _FLOW_EPS else 0.0) for i, u in zip(ids, used)}
+        trading_arcs = used < m
+        sent, carried = used[trading_arcs], x[trading_arcs]
+        own = (arrays.demand_kwh + np.bincount(arrays.source[sent], weights=carried, minlength=n)
+               - np.bincount(arrays.target[sent], weights=carried, minlength=n))
+    generation = {i: (float(u) if u > _FLOW_EPS else 0.0) for i, u in zip(ids, own.tolist())}
     return TradingPlan(status="optimal", objective=objective, objective_value=value,
                        flows=flow_map, generation=generation, solver_status="ortools OPTIMAL")

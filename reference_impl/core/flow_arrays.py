@@ -12,7 +12,10 @@ Rules: the same checks as ``TradingNetwork``/``Node``/``Arc``, done on whole col
 unique non-empty strings; amounts and costs finite and >= 0 (an arc capacity may be NaN,
 meaning unbounded); endpoints valid indices, no arc from a node to itself, one arc per ordered
 pair.  A failure raises ``ColumnError`` naming the column and the first bad index
-(``pointer``: ``/arcs/transfer_cost_per_kwh/17``).
+(``pointer``: ``/arcs/transfer_cost_per_kwh/17``).  The checks are whole-column reductions
+(min/max; fmin/fmax where NaN is allowed) and look for the first bad index only when one
+fails: a dense city network has a million arcs.  A column that already has the right dtype is
+kept, not copied: do not change an array after handing it to ``FlowArrays``.
 """
 from __future__ import annotations
 
@@ -41,24 +44,28 @@ def _amounts(table: str, name: str, values, size: int, *, nan_ok: bool = False) 
         raise ColumnError(f"/{table}/{name}", "must hold numbers only") from None
     if array.shape != (size,):
         raise ColumnError(f"/{table}/{name}", f"has {array.size} entries, expected {size}")
+    if not size:
+        return array
+    # Fast path, two reductions and no temporaries (a column may hold a million arcs): fmin/fmax
+    # skip NaN, min/max propagate it.  Only a column that fails looks for the first bad entry.
+    low, high = (np.fmin.reduce(array), np.fmax.reduce(array)) if nan_ok else (array.min(), array.max())
+    if (low >= 0 and np.isfinite(high)) or (nan_ok and np.isnan(low)):
+        return array
     bad = ~(array >= 0) | np.isinf(array)     # negative, NaN or infinite
     if nan_ok:
         bad &= ~np.isnan(array)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise ColumnError(f"/{table}/{name}/{k}", f"must be a finite number >= 0, got {array[k]!r}")
-    return array
+    k = int(np.flatnonzero(bad)[0])
+    raise ColumnError(f"/{table}/{name}/{k}", f"must be a finite number >= 0, got {array[k]!r}")
 
 
 def _indices(name: str, values, size: int, n: int) -> np.ndarray:
     array = np.asarray(values)
     if array.shape != (size,) or (size and array.dtype.kind not in "iu"):
         raise ColumnError(f"/arcs/{name}", f"must hold {size} node indices")
-    bad = (array < 0) | (array >= n)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
+    if size and (array.min() < 0 or array.max() >= n):   # two reductions; search only on failure
+        k = int(np.flatnonzero((array < 0) | (array >= n))[0])
         raise ColumnError(f"/arcs/{name}/{k}", f"{array[k]} is not a known node")
-    return array.astype(np.int32)
+    return array.astype(np.int32, copy=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,9 +103,9 @@ class FlowArrays:
             raise ColumnError(f"/arcs/target/{k}", "must differ from source")
         keys = src.astype(np.int64) * max(n, 1) + dst
         if n * n <= 1 << 26:   # a count per ordered pair is cheaper than sorting (dense networks)
-            duplicated = np.bincount(keys, minlength=n * n)[keys] > 1
-            first = np.flatnonzero(duplicated)
-            if first.size:  # report the second occurrence of the first repeated pair
+            counts = np.bincount(keys, minlength=n * n)
+            if m and counts.max() > 1:  # report the second occurrence of the first repeated pair
+                first = np.flatnonzero(counts[keys] > 1)
                 k = int(np.flatnonzero(keys == keys[first[0]])[1])
                 raise ColumnError(f"/arcs/target/{k}", f"duplicate arc {ids[src[k]]!r}->{ids[dst[k]]!r}")
         else:

@@ -181,6 +181,16 @@ class _AltersTradeRecords(ReferenceBroker):
         return signed
 
 
+class _UnrecordedTrading(ReferenceBroker):
+    """MKT-TRADE-RECORD: clears a trading network correctly but never appends its trades to the
+    ledger (the decision treated as a pure computation)."""
+
+    def clear_trading(self, raw):
+        from reference_impl.adapters.flow_solver import solve_trading_flow
+        from reference_impl.core.decision_codec import parse_trading, trading_answer
+        return {**trading_answer(solve_trading_flow(*parse_trading(raw))), "clearing_id": None}
+
+
 class _CheapestSingleRetailer(ReferenceBroker):
     """MKT-RETAIL-CHOICE: answers with the cheapest single eligible retailer, whatever the
     customer's renewable minimum (a price-comparison shortcut)."""
@@ -225,6 +235,7 @@ drops_a_flow = _factory(_DropsAFlow, "drops a flow")
 nearest_station = _factory(_NearestStation, "nearest station")
 double_books_a_station = _factory(_DoubleBooksAStation, "double-books a station")
 alters_trade_records = _factory(_AltersTradeRecords, "alters trade records")
+unrecorded_trading = _factory(_UnrecordedTrading, "unrecorded trading")
 cheapest_single_retailer = _factory(_CheapestSingleRetailer, "cheapest single retailer")
 greenest_single_retailer = _factory(_GreenestSingleRetailer, "greenest single retailer")
 

@@ -50,6 +50,22 @@ def test_an_altered_trade_record_fails_its_signature_check(harness_cli):
     assert "signature" in failing[0]["message"] and "does not verify" in failing[0]["message"]
 
 
+def test_trades_of_a_decided_network_missing_from_the_ledger_fail_trade_records(harness_cli):
+    run = harness_cli("run", "--sut", "faulty_suts:unrecorded_trading", "-r", "MKT-TRADE-RECORD",
+                      "-r", "MKT-TRADE-FEASIBLE", "-r", "MKT-TRADE-OPTIMAL")
+    verdicts = run.verdicts()
+    assert run.exit_code == 1
+    assert verdicts["MKT-TRADE-RECORD"] == "fail"
+    assert verdicts["MKT-TRADE-FEASIBLE"] == verdicts["MKT-TRADE-OPTIMAL"] == "pass"  # the flows are right
+    scenarios = {s["name"]: s for r in run.record["requirements"] if r["id"] == "MKT-TRADE-RECORD"
+                 for s in r["scenarios"]}
+    failing = [s for s in scenarios.values() if s["outcome"] == "fail"]
+    assert failing and all("cleared" in s["name"] and "network" in s["name"] for s in failing)
+    assert all("has no trade record in the ledger" in s["message"] for s in failing)
+    # the market clearing path still records its trades: that scenario passes
+    assert any(s["outcome"] == "pass" for s in scenarios.values())
+
+
 @pytest.mark.parametrize("fault, failing_measurement", [
     ("cheapest_single_retailer", "retail_choice_violations"),
     ("greenest_single_retailer", "retail_rule_gap"),

@@ -41,6 +41,13 @@ def test_round_trip_with_objects():
     ({"transfer_cost_per_kwh": [0.01, math.nan, 0]}, "/arcs/transfer_cost_per_kwh/1"),
     ({"arc_capacity_kwh": [math.nan, -3, math.nan]}, "/arcs/capacity_kwh/1"),
     ({"source": [0.0, 0.0, 1.0]}, "/arcs/source"),
+    # the whole-column fast checks (min/max, NaN-skipping fmin/fmax) must not hide these
+    ({"arc_capacity_kwh": [math.nan, math.inf, math.nan]}, "/arcs/capacity_kwh/1"),
+    ({"arc_capacity_kwh": [2, math.nan, -math.inf]}, "/arcs/capacity_kwh/2"),
+    ({"transfer_cost_per_kwh": [0.01, 0, math.inf]}, "/arcs/transfer_cost_per_kwh/2"),
+    ({"capacity_kwh": [math.nan, 1, 2]}, "/nodes/capacity_kwh/0"),
+    ({"source": [0, -1, 1]}, "/arcs/source/1"),
+    ({"target": [1, 2, 3]}, "/arcs/target/2"),
 ])
 def test_bad_columns_name_the_entry(changes, pointer):
     with pytest.raises(ColumnError) as error:
