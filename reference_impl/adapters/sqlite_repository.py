@@ -120,6 +120,12 @@ class SqliteRepository:
                                 tuple(where.values()))
         return [json.loads(r[0]) for r in rows]
 
+    def find_text(self, table: str) -> list[str]:
+        """Every record of ``table`` as its stored JSON text, in insertion order (for a caller
+        that keeps what it decoded by that text: equal text, equal record)."""
+        _TABLES[table]  # KeyError for a table that does not exist
+        return [r[0] for r in self._db.execute(f"SELECT record FROM {table} ORDER BY rowid")]
+
     def reading(self, meter_id: str, interval_start: str, direction: str) -> dict | None:
         row = self._db.execute("SELECT record FROM readings WHERE meter_id = ? AND interval_start = ?"
                                " AND direction = ?", (meter_id, interval_start, direction)).fetchone()
