@@ -21,8 +21,8 @@ Rules:
   length: the handler gets the head alone, refuses it (413, 411, 400) and the connection is
   closed, since its body was never read. ``Expect: 100-continue`` gets its interim answer here.
 - Handlers run one at a time on the loop thread: the broker serialises its calls anyway.
-- A client that stalls for ``handler_class.timeout`` seconds (mid-request or idle between
-  keep-alive requests) is disconnected, as with the threading server. Heads are limited to
+- A client that takes longer than ``handler_class.timeout`` seconds to send a request, or idles
+  that long between two keep-alive requests, is disconnected (one sweep for all connections). Heads are limited to
   `HEAD_LIMIT` bytes (431).
 - The I/O is asyncio's (stdlib, TLS included) and the HTTP parsing http.server's; this module
   only finds where one request ends, so every rule of the handler stays as it was.
@@ -217,6 +217,7 @@ class EventLoopHTTPServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._stopping = False
+        self._reading: dict[asyncio.StreamWriter, float] = {}   # connection -> loop time its read began
         self._stopped = threading.Event()
         self._stopped.set()
 
@@ -269,17 +270,38 @@ class EventLoopHTTPServer:
 
         listener = await asyncio.start_server(connected, sock=self.socket, limit=HEAD_LIMIT,
                                               backlog=self.request_queue_size)
+        sweeper = asyncio.create_task(self._sweep())
         try:
             if not self._stopping:
                 await self._stop.wait()
         finally:
             self._loop = self._stop = None
+            sweeper.cancel()
             listener.close()
             # Aborting each connection ends its coroutine at its next read; cancelling the
             # tasks instead makes asyncio's stream callback log a CancelledError per connection.
             for writer in list(connections.values()):
                 writer.transport.abort()
             await asyncio.gather(*connections, return_exceptions=True)
+
+    def _stall_s(self) -> float:
+        return getattr(self.RequestHandlerClass, "timeout", None) or 60.0
+
+    async def _sweep(self) -> None:
+        """Disconnect every client that has been sending one request (or idling between two)
+        for longer than the stall limit. One timer for all connections: a timeout per read
+        cost 8 % of a poll's handling."""
+        loop = asyncio.get_running_loop()
+        while True:
+            stall_s = self._stall_s()
+            await asyncio.sleep(max(0.05, min(1.0, stall_s / 4)))
+            now = loop.time()
+            for writer, since in list(self._reading.items()):
+                if now - since > stall_s:
+                    del self._reading[writer]
+                    client = writer.get_extra_info("peername") or ("",)
+                    self.log(f"{client[0]} request timed out after {stall_s:g} s")
+                    writer.transport.abort()
 
     # -- one connection ------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -290,21 +312,25 @@ class EventLoopHTTPServer:
                 self.log(f"tls: handshake refused: {type(exc).__name__}: {getattr(exc, 'reason', None) or exc}")
                 return
         peer, client = Peer(writer), writer.get_extra_info("peername") or ("", 0)
-        stall_s = getattr(self.RequestHandlerClass, "timeout", None) or 60.0
+        clock = asyncio.get_running_loop().time
+        try:
+            await self._requests(reader, writer, peer, client, clock)
+        finally:
+            self._reading.pop(writer, None)
+
+    async def _requests(self, reader, writer, peer: Peer, client: tuple, clock) -> None:
         while True:
+            self._reading[writer] = clock()   # `_sweep` disconnects it if this takes too long
             try:
-                async with asyncio.timeout(stall_s):
-                    request, complete = await self._read_request(reader, writer)
-            except TimeoutError:  # before OSError, of which it is a subclass
-                self.log(f"{client[0]} request timed out after {stall_s:g} s")
-                return
+                request, complete = await self._read_request(reader, writer)
             except (asyncio.IncompleteReadError, OSError):
-                return  # the client closed (between requests, or mid-request), or its TLS broke
+                return  # the client closed (between requests, or mid-request), its TLS broke, or it stalled
             except asyncio.LimitOverrunError:
                 writer.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
                              b"Connection: close\r\n\r\n")
                 await _close_unread(reader, writer)
                 return
+            self._reading.pop(writer, None)
             try:
                 handler = self._handler((request, peer), client, self)
             except Exception:  # the handler answers its own errors; this is a bug: close, keep serving
