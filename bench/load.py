@@ -2,15 +2,19 @@
 reporting for ``--seconds`` (60) against `harness serve` on loopback.
 
 The server is `harness serve` in its own process (production mode, SQLite file in a
-temporary folder, access log to a file); the VENs run in ``--clients`` separate processes
-(asyncio, one keep-alive connection each; `harness.load.ven_clients`). Each VEN registers over
+temporary folder, access log to a file; one asyncio event loop, adapters/event_loop_server.py);
+the VENs run in ``--clients`` separate processes (asyncio on uvloop, one keep-alive connection
+each; `harness.load.ven_clients`). Each VEN registers over
 EiRegisterParty, registers one energy report (oadrRegisterReport, oadrCreatedReport), then
 polls back to back and sends one oadrUpdateReport every ``--report-period`` seconds. Every
 message the server receives is schema-validated and decoded as in production.
 
 Prints polls/s, reports/s, p50/p99 latency of each, errors, lost reports (every report sent
 must be in the meter's readings and in the broker's report log as stored) and the CPU the
-server and the clients used. Exit status 1 when there was an error or a lost report. It
+server and the clients used, in total and per request (from /proc: utime + stime of the server
+process over the load window, `time.process_time` in each client process). CPU per request is
+the figure to compare between runs: polls/s follows what else shares the two cores, CPU per
+request much less (it still rises by a third or so on a crowded machine: caches, scheduling). Exit status 1 when there was an error or a lost report. It
 measures and prints; the 1,000 polls/s target is compared in the output, never asserted.
 
 Usage: python bench/load.py [--vens 200] [--seconds 60] [--clients 2] [--report-period 1]

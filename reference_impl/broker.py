@@ -183,7 +183,7 @@ class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionSe
             if not self.repo.find("resources", meter_id=meter_id) and not self.is_domain_meter(meter_id):
                 raise Rejected(FieldError("unknown-meter", "/meter_id",
                                           f"meter {meter_id!r} belongs to no registered resource"))
-            held = HeldReadings(MeterReading.from_record(r) for r in self.repo.readings([meter_id]))
+            held = HeldReadings(self._held_near(meter_id, readings))
             stored = 0
             for index, reading in enumerate(readings):
                 problem = held.overlap_error(reading, index)
@@ -199,6 +199,18 @@ class ReferenceBroker(DemandResponseMixin, DomainMixin, BillingMixin, DecisionSe
                     held.add(reading)
                     stored += 1
         return {"meter_id": meter_id, "stored": stored, "duplicates": len(readings) - stored}
+
+    def _held_near(self, meter_id: str, readings: Sequence[MeterReading]) -> list[MeterReading]:
+        """The held readings a batch can collide with (issue 8 load: a report must not cost a
+        scan of the meter's whole history): per direction, those starting within the batch's
+        span and the last one before it, which include both neighbours of every new reading."""
+        held = []
+        for direction in sorted({r.direction for r in readings}):
+            mine = [r for r in readings if r.direction == direction]
+            held += [MeterReading.from_record(rec) for rec in self.repo.readings_around(
+                meter_id, direction, fmt_instant(min(r.interval_start for r in mine)),
+                fmt_instant(max(r.interval_end for r in mine)))]
+        return held
 
     def verify_delivery(self, contract_id: str) -> dict:
         now = self.clock.now()

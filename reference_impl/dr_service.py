@@ -19,6 +19,8 @@ Rules:
 """
 from __future__ import annotations
 
+import json
+
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -136,7 +138,17 @@ class DemandResponseMixin:
         return self._event_record(event)
 
     def _ven_events(self, registration: dr.VenRegistration) -> list[dr.DrEvent]:
-        events = [dr.DrEvent.from_record(r) for r in self.repo.find("dr_events")]
+        # Every poll asks this: each stored event is decoded (and validated) once per version
+        # of its record, then kept by the record's exact JSON text (issue 8 load).
+        decoded = self.__dict__.setdefault("_decoded_dr_events", {})
+        if len(decoded) > 4096:
+            decoded.clear()
+        events = []
+        for text in self.repo.find_text("dr_events"):
+            event = decoded.get(text)
+            if event is None:
+                event = decoded[text] = dr.DrEvent.from_record(json.loads(text))
+            events.append(event)
         return dr.events_for(events, registration, self.clock.now())
 
     def dr_events_for_ven(self, ven_id: str, reply_limit: int | None = None) -> list[dict]:

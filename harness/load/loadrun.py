@@ -59,6 +59,12 @@ class LoadResult:
     def ok(self) -> bool:
         return not self.errors and not self.lost and self.polls > 0 and self.reports_sent > 0
 
+    @property
+    def requests(self) -> int:
+        """Requests sent in the load window: answered polls, failed polls, and every report
+        sent (a failed report is already among those sent); at least 1."""
+        return max(1, self.polls + self.reports_sent + sum(e.startswith("poll:") for e in self.errors))
+
     @staticmethod
     def _cuts(values: list[float]) -> tuple[float, float]:
         if len(values) < 2:
@@ -82,6 +88,9 @@ class LoadResult:
             f"  lost reports     {len(self.lost)}" + (f" (first: {'; '.join(self.lost[:3])})" if self.lost else ""),
             f"  CPU              server {self.server_cpu_s:.1f} s ({self.server_cpu_s / self.seconds:.0%} of a core), "
             f"clients {self.client_cpu_s:.1f} s ({self.client_cpu_s / self.seconds:.0%})",
+            # CPU time per request does not depend on what else the machine runs, unlike polls/s
+            f"  CPU per request  server {self.server_cpu_s / self.requests * 1000:.3f} ms, "
+            f"clients {self.client_cpu_s / self.requests * 1000:.3f} ms  ({self.requests} requests)",
             f"  verdict          {'PASS' if self.ok else 'FAIL'} (zero errors, no lost report)",
         ]
 

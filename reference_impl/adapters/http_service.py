@@ -3,8 +3,10 @@
 and every platform client (a VEN, or the harness's `HttpSUT`) talks to it over this binding.
 
 What this module owns: the route table, the JSON codec, the mapping from core refusals to
-HTTP statuses, the test-mode routes, and one `ThreadingHTTPServer` (stdlib only, no web
-framework). `harness serve` (harness/cli.py) runs it; tests start it in a thread.
+HTTP statuses, the test-mode routes, and one server (stdlib only, no web framework):
+`broker_server.BrokerHTTPServer`, an asyncio event loop that runs `BrokerRequestHandler` per
+request (issue 8 load; it was a `ThreadingHTTPServer`). `harness serve` (harness/cli.py) runs
+it; tests start it in a thread.
 
 Rules:
 - Binds 127.0.0.1 unless told otherwise.
@@ -53,10 +55,10 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..broker import ReferenceBroker
 from ..clock import SettableClock, SystemClock
@@ -64,8 +66,9 @@ from ..core import parsing as p
 from ..core.errors import Conflict, FieldError, MarketError
 from ..access import AccessDenied, Principal
 from . import idempotency, tls_auth
+from .broker_server import BrokerHTTPServer  # issue 8 load: the asyncio server, out of this module
 from .key_store import KeyStore
-from .openadr_vtn import VTN_PREFIX, Vtn, VtnSettings
+from .openadr_vtn import VTN_PREFIX, VtnSettings
 from .routes import MAX_BODY_BYTES, ROUTE_WORDS, ROUTES, Route  # noqa: F401 (re-exported)
 from .sqlite_repository import SqliteRepository
 
@@ -343,59 +346,6 @@ class BrokerRequestHandler(BaseHTTPRequestHandler):
         self.server.log(f"{self.address_string()} {format % args}")  # http.server's own errors
 
 
-class BrokerHTTPServer(tls_auth.AuthenticatingServer, ThreadingHTTPServer):
-    """A threading HTTP server holding one `BrokerService`; `server_close()` also closes the
-    broker's database. Construct with `make_server`, which binds before opening the database."""
-
-    daemon_threads = True
-    request_queue_size = 128  # listen backlog: many VENs polling at once (socketserver default: 5)
-
-    service: BrokerService | None = None
-    routes: tuple[Route, ...] = ()
-    vtn: Vtn | None = None
-    _log_key = b""
-
-    def loggable(self, path: str) -> str:
-        """``path`` with every segment that is not a word of the route table pseudonymised."""
-        if path.startswith(VTN_PREFIX):
-            return path
-        return "/".join(s if s in ROUTE_WORDS or not s else "~" + tls_auth.pseudonym(self._log_key, unquote(s))
-                        for s in path.split("/"))
-
-    def __init__(self, address: tuple[str, int], log_stream: TextIO | None):
-        self._log_stream = log_stream
-        self._log_lock = threading.Lock()
-        super().__init__(address, BrokerRequestHandler)
-
-    def attach(self, service: BrokerService, vtn_settings: VtnSettings | None = None) -> None:
-        """Serve ``service``: its routes (the test routes only in test mode), its broker, and
-        the OpenADR VTN in front of the same broker."""
-        self.service = service
-        self._log_key = service.keys.secret("log-pseudonym")
-        self.routes = tuple(r for r in ROUTES if service.test_mode or not r.test_only)
-        self.vtn = Vtn(service, vtn_settings, log=self.log)
-
-    @property
-    def url(self) -> str:
-        """``http://HOST:PORT`` of the bound socket (the real port when 0 was asked for)."""
-        host, port = self.server_address[:2]
-        scheme = "http" if self.ssl_context is None else "https"
-        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
-
-    def log(self, line: str) -> None:
-        """Write one line to the log stream (never a request or response body)."""
-        if self._log_stream is not None:
-            with self._log_lock:
-                self._log_stream.write(line + "\n")
-                self._log_stream.flush()
-
-    def server_close(self) -> None:
-        super().server_close()
-        if self.service is not None:
-            with self.service.lock:
-                self.service.close()
-
-
 def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, test_mode: bool = False,
                 broker_class: type[ReferenceBroker] = ReferenceBroker, name: str = "reference broker",
                 version: str | None = None, log_stream: TextIO | None = sys.stderr,
@@ -430,7 +380,7 @@ def make_server(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0, 
             server_class = type("BrokerHTTPServer6", (BrokerHTTPServer,), {"address_family": socket.AF_INET6})
     except ValueError:
         pass  # a host name: IPv4
-    server = server_class((host, port), log_stream)  # bind first: a busy port leaves no database behind
+    server = server_class((host, port), log_stream, BrokerRequestHandler)  # bind first: a busy port leaves no database behind
     try:
         if tls is not None:
             server.ssl_context = tls.context()

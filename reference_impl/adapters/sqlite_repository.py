@@ -120,6 +120,12 @@ class SqliteRepository:
                                 tuple(where.values()))
         return [json.loads(r[0]) for r in rows]
 
+    def find_text(self, table: str) -> list[str]:
+        """Every record of ``table`` as its stored JSON text, in insertion order (for a caller
+        that keeps what it decoded by that text: equal text, equal record)."""
+        _TABLES[table]  # KeyError for a table that does not exist
+        return [r[0] for r in self._db.execute(f"SELECT record FROM {table} ORDER BY rowid")]
+
     def reading(self, meter_id: str, interval_start: str, direction: str) -> dict | None:
         row = self._db.execute("SELECT record FROM readings WHERE meter_id = ? AND interval_start = ?"
                                " AND direction = ?", (meter_id, interval_start, direction)).fetchone()
@@ -135,6 +141,19 @@ class SqliteRepository:
         rows = self._db.execute(f"SELECT record FROM readings WHERE meter_id IN ({marks})"
                                 " ORDER BY meter_id, interval_start", tuple(meter_ids))
         return [json.loads(r[0]) for r in rows]
+
+    def readings_around(self, meter_id: str, direction: str, start: str, end: str) -> list[dict]:
+        """The meter's ``direction`` readings starting in [``start``, ``end``), and the last one
+        starting before ``start``: all a new reading inside that span can overlap, since held
+        intervals of one direction never overlap. ``start``/``end`` are UTC ISO-8601 as the
+        records hold them (``+00:00``), which sort as text in time order."""
+        before = self._db.execute(
+            "SELECT record FROM readings WHERE meter_id = ? AND interval_start < ? AND direction = ?"
+            " ORDER BY interval_start DESC LIMIT 1", (meter_id, start, direction)).fetchall()
+        inside = self._db.execute(
+            "SELECT record FROM readings WHERE meter_id = ? AND interval_start >= ? AND interval_start < ?"
+            " AND direction = ? ORDER BY interval_start", (meter_id, start, end, direction)).fetchall()
+        return [json.loads(r[0]) for r in before + inside]
 
     def append_ledger(self, record: dict) -> None:
         self._db.execute("INSERT INTO ledger VALUES (?, ?, ?)",

@@ -179,6 +179,23 @@ def test_overlapping_reading_is_refused_and_nothing_of_the_batch_stored(market):
     assert len(market.repo.readings(["M1"])) == 2
 
 
+def test_overlap_is_found_without_reading_the_whole_history(market):
+    """submit_readings fetches only the neighbours of a batch (issue 8 load); an interval held
+    long before the batch's span, and one starting inside it, are still neighbours."""
+    market.register()
+    market.broker.submit_readings("M1", hourly(0, 10, 1.0))
+    long_held = [{"interval_start": iso(10), "interval_end": iso(14), "energy_kwh": 8.0, "direction": "export"}]
+    market.broker.submit_readings("M1", long_held)
+    assert refusal(market.broker.submit_readings, "M1", hourly(12, 13, 2.0)) == [("overlapping-reading", "/readings/0")]
+    early = [{"interval_start": iso(14.5), "interval_end": iso(16), "energy_kwh": 1.0, "direction": "export"}]
+    market.broker.submit_readings("M1", early)
+    assert refusal(market.broker.submit_readings, "M1", hourly(15, 16, 2.0)) == [("overlapping-reading", "/readings/0")]
+    # the other direction's readings never collide with these
+    imports = [{**r, "direction": "import"} for r in hourly(12, 13, 2.0)]
+    assert market.broker.submit_readings("M1", imports)["stored"] == 1
+    assert len(market.repo.readings(["M1"])) == 13
+
+
 def test_unknown_meter_is_refused(market):
     market.register()
     assert refusal(market.broker.submit_readings, "M-GHOST", hourly(12, 13, 1.0)) == [

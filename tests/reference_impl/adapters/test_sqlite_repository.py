@@ -82,6 +82,18 @@ def test_readings_and_ledger_round_trip(repo):
     assert repo.ledger() == [LEDGER_ENTRY]
 
 
+def test_readings_around_a_span_are_the_ones_inside_and_the_last_before(repo):
+    for start in ("2026-06-01T08:00:00+00:00", "2026-06-01T09:00:00+00:00", "2026-06-01T10:00:00+00:00",
+                  "2026-06-01T10:00:00.500000+00:00", "2026-06-01T11:00:00+00:00"):
+        repo.put_reading(reading(start, 1.0))
+    repo.put_reading({**reading("2026-06-01T09:30:00+00:00", 2.0), "direction": "import"})
+    around = repo.readings_around("M1", "export", "2026-06-01T09:30:00+00:00", "2026-06-01T11:00:00+00:00")
+    assert [r["interval_start"] for r in around] == [
+        "2026-06-01T09:00:00+00:00", "2026-06-01T10:00:00+00:00", "2026-06-01T10:00:00.500000+00:00"]
+    assert repo.readings_around("M1", "export", "2026-06-01T07:00:00+00:00", "2026-06-01T08:00:00+00:00") == []
+    assert repo.readings_around("M9", "export", "2026-06-01T00:00:00+00:00", "2026-06-02T00:00:00+00:00") == []
+
+
 def test_transaction_that_raises_stores_nothing(repo):
     with pytest.raises(RuntimeError, match="refused"):
         with repo.transaction():
