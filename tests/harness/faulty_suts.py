@@ -453,24 +453,3 @@ class _CustomersIssueBills(ReferenceBroker):
 
 
 customers_issue_bills = _factory(_CustomersIssueBills, "customers issue bills")
-
-
-class _ActsInTheNamedParty(ReferenceBroker):
-    """SEC-ISOLATION-WRITE: a change is authorised for the party its body names (a resource's
-    ``owner_id``, a contract action's ``by``) instead of the party that authenticated, so bob
-    registers resources as alice and carol cancels bob's contract in his name (a confused
-    deputy). Reads, and changes named only by the path (meter readings), are still checked."""
-
-    def authorise(self, principal, operation, ids, body):
-        from reference_impl.access import Principal
-        named = None
-        if principal is not None and principal.role == "party" and isinstance(body, dict):
-            named = body.get("owner_id") if operation == "register_resource" else (
-                body.get("by") if operation == "contract_event" else None)
-        if isinstance(named, str) and named.strip():
-            principal = Principal(named, "party")
-        super().authorise(principal, operation, ids, body)
-
-
-acts_in_the_named_party = _factory(_ActsInTheNamedParty, "changes records in the name the request gives")
-

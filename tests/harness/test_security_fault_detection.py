@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import faulty_security_suts
 import faulty_suts
 from harness import pki
 from reference_impl.adapters.http_service import serving_in_thread
@@ -51,10 +52,10 @@ def test_reference_passes_over_https_with_client_certificates(harness_cli, crede
     ("accepts_replays", {"SEC-REPLAY"}, {"Y2072-10-04"}),
     ("ignores_signatures", {"SEC-SIGNED-INTEGRITY"}, {"Y2072-10-04"}),
     ("customers_issue_bills", {"SEC-OPERATOR-SERVICES"}, {"Y2072-10-03"}),
-    ("acts_in_the_named_party", {"SEC-ISOLATION-WRITE"}, {"Y2072-10-03"}),
+    ("faulty_security_suts:acts_in_the_named_party", {"SEC-ISOLATION-WRITE"}, {"Y2072-10-03"}),
 ])
 def test_each_security_fault_fails_exactly_its_requirement(harness_cli, fault, broken, clauses):
-    run = harness_cli("run", "--sut", f"faulty_suts:{fault}", *ONLY_SEC)
+    run = harness_cli("run", "--sut", fault if ":" in fault else f"faulty_suts:{fault}", *ONLY_SEC)
     verdicts = _sec_verdicts(run)
     assert {rid for rid, v in verdicts.items() if v == "fail"} == broken, run.output
     # the Y.2072 clause-10 items fail exactly as the failing scenarios are tagged
@@ -69,7 +70,7 @@ def test_each_security_fault_fails_exactly_its_requirement(harness_cli, fault, b
     (faulty_suts._NoAuthentication, "SEC-AUTHN", {"Y2072-10-01"}),
     (faulty_suts._LeaksOthersBills, "SEC-ISOLATION-READ", {"Y2072-10-03", "Y2072-10-05"}),
     (faulty_suts._AcceptsReplays, "SEC-REPLAY", {"Y2072-10-04"}),
-    (faulty_suts._ActsInTheNamedParty, "SEC-ISOLATION-WRITE", {"Y2072-10-03"}),
+    (faulty_security_suts._ActsInTheNamedParty, "SEC-ISOLATION-WRITE", {"Y2072-10-03"}),
 ])
 def test_a_security_fault_behind_https_is_found(harness_cli, credentials, tmp_path, broker, broken, clauses):
     with serving_in_thread(tmp_path / "db.sqlite3", test_mode=True, log_stream=None, broker_class=broker,
