@@ -27,3 +27,18 @@ class _ActsInTheNamedParty(ReferenceBroker):
 
 
 acts_in_the_named_party = _factory(_ActsInTheNamedParty, "changes records in the name the request gives")
+
+
+# -- security policy compliance (Y2072-10-02): the broker breaks a rule its declared policy states --
+class _IgnoresSignatureAge(ReferenceBroker):
+    """Y2072-10-02: checks a signed request's signature and nonce but not its date, so a request
+    signed long ago (or dated in the future) is accepted, against the 300 s window the reference
+    declares in profiles/reference-broker.yaml."""
+
+    def verify_signature(self, public_key, method, path, body, headers, now_s):
+        created = headers.get("Signature-Created") or ""
+        judged_at = float(created) if created.isdigit() else now_s   # the age check always sees 0 s
+        return super().verify_signature(public_key, method, path, body, headers, judged_at)
+
+
+ignores_signature_age = _factory(_IgnoresSignatureAge, "ignores the age of signed requests")
