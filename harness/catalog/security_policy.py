@@ -13,6 +13,7 @@ adequacy against:
       signed_requests:              # optional: a party's changes are signed (README, "Signed requests")
         freshness_window_s: 300     # a request signed longer ago than this is refused
         max_clock_skew_s: 300       # a request dated further ahead of the platform's clock is refused
+      log_identifiers: pseudonymised  # optional: pseudonymised | none | in-clear (its request log)
 
 Rules:
 - Every key is checked; an unknown key or a bad value is a usage error naming the field
@@ -30,7 +31,8 @@ from ..errors import HarnessError
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 ADEQUATE_TLS_MIN = "1.2"
 CLIENT_CERTIFICATE = ("required", "not-required")
-_KEYS = {"tls_min_version", "client_certificate", "signed_requests"}
+LOG_IDENTIFIERS = ("pseudonymised", "none", "in-clear")
+_KEYS = {"tls_min_version", "client_certificate", "signed_requests", "log_identifiers"}
 _SIGNED_KEYS = {"freshness_window_s", "max_clock_skew_s"}
 _ROOT = "/security_policy"
 
@@ -50,6 +52,11 @@ class SecurityPolicy:
     tls_min_version: str
     client_certificate: str
     signed_requests: SignedRequestPolicy | None = None
+    log_identifiers: str | None = None   # how participant ids appear in its request log
+
+    @property
+    def keeps_identifiers_out_of_log(self) -> bool:
+        return self.log_identifiers in ("pseudonymised", "none")
 
     @property
     def version_below_minimum(self) -> str | None:
@@ -62,6 +69,8 @@ class SecurityPolicy:
         if self.signed_requests is not None:
             record["signed_requests"] = {"freshness_window_s": self.signed_requests.freshness_window_s,
                                          "max_clock_skew_s": self.signed_requests.max_clock_skew_s}
+        if self.log_identifiers is not None:
+            record["log_identifiers"] = self.log_identifiers
         return record
 
 
@@ -114,5 +123,10 @@ def parse(data, where: str) -> SecurityPolicy:
         if extra:
             raise _fail(where, f"unknown key {extra[0]!r} in signed_requests", f"{_ROOT}/signed_requests/{extra[0]}",
                         extra, sorted(_SIGNED_KEYS))
-        signed = SignedRequestPolicy(_seconds(raw, "freshness_window_s", where), _seconds(raw, "max_clock_skew_s", where))
-    return SecurityPolicy(version, certificate, signed)
+        signed = SignedRequestPolicy(_seconds(raw, "freshness_window_s", where),
+                                     _seconds(raw, "max_clock_skew_s", where))
+    log = data.get("log_identifiers")
+    if log is not None and log not in LOG_IDENTIFIERS:
+        raise _fail(where, "log_identifiers must be one of " + ", ".join(LOG_IDENTIFIERS),
+                    f"{_ROOT}/log_identifiers", log, list(LOG_IDENTIFIERS))
+    return SecurityPolicy(version, certificate, signed, log)

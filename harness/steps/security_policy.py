@@ -12,7 +12,7 @@ what to pass; a policy that does not state a rule makes that rule's scenario not
 from __future__ import annotations
 
 import pytest
-from pytest_bdd import then, when, parsers
+from pytest_bdd import given, parsers, then, when
 
 from .. import measurements as m
 from ..catalog.security_policy import ADEQUATE_TLS_MIN, TLS_VERSIONS, SecurityPolicy
@@ -153,6 +153,14 @@ def _(attempt, evidence):
     probe = _probed(attempt)
     evidence.measure(PROBE_SERVED, probe.served, m.equals(True), field="/http/status",
                      subject=f"{attempt.what}: {probe.refusal or f'HTTP {probe.http_status}'}")
+
+
+# -- the request log ---------------------------------------------------------------------------
+@given("the declared policy keeps participant identifiers out of the platform's log")
+def _(declared_policy):
+    policy = _policy(declared_policy)
+    if not policy.keeps_identifiers_out_of_log:
+        pytest.skip("not-applicable: the declared policy does not promise a log without identifiers in clear")
 
 
 # -- signed requests ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def _failing(run) -> set[str]:
 # -- the declaration --------------------------------------------------------------------------
 def test_the_reference_broker_declares_the_policy_it_enforces():
     declared = profile(DECLARED).security_policy
-    assert declared == SecurityPolicy("1.2", "required", SignedRequestPolicy(300, 300))
+    assert declared == SecurityPolicy("1.2", "required", SignedRequestPolicy(300, 300), "pseudonymised")
     from reference_impl.request_signing import MAX_SKEW_S
     assert declared.signed_requests.freshness_window_s == MAX_SKEW_S == declared.signed_requests.max_clock_skew_s
 
@@ -66,6 +66,8 @@ def _declare(tmp_path, policy) -> str:
     ({"tls_min_version": "1.2", "client_certificate": "required",
       "signed_requests": {"freshness_window_s": -5, "max_clock_skew_s": 300}},
      "/security_policy/signed_requests/freshness_window_s"),
+    ({"tls_min_version": "1.2", "client_certificate": "required", "log_identifiers": "hashed"},
+     "/security_policy/log_identifiers"),
     (["tls 1.2"], "/security_policy"),
 ])
 def test_a_malformed_policy_is_refused_naming_the_field(tmp_path, policy, field):
@@ -96,8 +98,11 @@ def test_in_process_the_wire_checks_are_not_tested(harness_cli):
     run = harness_cli("run", "--profile", DECLARED, "-r", "Y2072-10-02")
     assert run.verdicts()["Y2072-10-02"] == "not-tested", run.output
     outcomes = {s["name"]: (s["outcome"], s["message"]) for s in _scenarios(run)}
-    wire = [o for name, o in outcomes.items() if "connect" in name.lower() or "certificate" in name or "handshake" in name]
+    wire = [o for name, o in outcomes.items()
+            if "connect" in name.lower() or "certificate" in name or "handshake" in name]
     assert len(wire) == 5 and all(o == "not-tested" and "https://" in m for o, m in wire), outcomes
+    log = [o for name, o in outcomes.items() if "log" in name]
+    assert log == [("not-tested", log[0][1])] and "--sut-log" in log[0][1], outcomes
     # what needs no transport is judged: the policy's adequacy, and the dates of signed requests
     assert [o for o, _ in outcomes.values()].count("pass") == 4, outcomes
 
@@ -111,11 +116,15 @@ def test_an_inadequate_policy_fails(harness_cli, tmp_path):
     assert "tls_min_version" in failed[0]["message"]
 
 
-def _run_https(harness_cli, credentials, tmp_path, **server):
-    with serving_in_thread(tmp_path / "db.sqlite3", test_mode=True, log_stream=None,
-                           tls=server.pop("tls", TlsSettings.from_dir(credentials)), **server) as running:
+def _run_https(harness_cli, credentials, tmp_path, *, log_in_clear=False, **server):
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log, serving_in_thread(
+            tmp_path / "db.sqlite3", test_mode=True, log_stream=log,
+            tls=server.pop("tls", TlsSettings.from_dir(credentials)), **server) as running:
+        if log_in_clear:  # the faulty platform: its access log keeps the path ids as they came
+            running.loggable = lambda path: path
         return harness_cli("run", "--sut", running.url, "--credentials", str(credentials), "--profile", DECLARED,
-                           *SELECTED)
+                           "--sut-log", str(log_path), *SELECTED)
 
 
 def test_the_reference_broker_keeps_its_policy_over_https(harness_cli, credentials, tmp_path):
@@ -123,14 +132,17 @@ def test_the_reference_broker_keeps_its_policy_over_https(harness_cli, credentia
     verdicts = run.verdicts()
     assert {rid: verdicts[rid] for rid in ("Y2072-10-02", *SEC)} == dict.fromkeys(("Y2072-10-02", *SEC), "pass"), \
         run.output
-    assert all(s["outcome"] == "pass" for s in _scenarios(run)) and len(_scenarios(run)) == 9
+    assert all(s["outcome"] == "pass" for s in _scenarios(run)) and len(_scenarios(run)) == 10
 
 
 @pytest.mark.parametrize("fault, scenario", [
     ({"tls": faulty_tls.AcceptsTls11}, "A handshake below the declared minimum TLS version is refused"),
-    ({"tls": faulty_tls.AcceptsExpiredCertificates}, "An expired client certificate of the platform's own CA is refused"),
-    ({"broker_class": faulty_security_suts._IgnoresSignatureAge}, "A signed reading older than the declared freshness window is refused"),
-])
+    ({"tls": faulty_tls.AcceptsExpiredCertificates},
+     "An expired client certificate of the platform's own CA is refused"),
+    ({"broker_class": faulty_security_suts._IgnoresSignatureAge},
+     "A signed reading older than the declared freshness window is refused"),
+    ({"log_in_clear": True}, "The platform's log keeps participants out of clear text as its policy declares"),
+], ids=["accepts-tls-1.1", "accepts-expired-certificates", "ignores-signature-age", "logs-ids-in-clear"])
 def test_each_policy_fault_fails_exactly_y2072_10_02(harness_cli, credentials, tmp_path, fault, scenario):
     if "tls" in fault:
         fault = {"tls": fault["tls"].from_dir(credentials)}
