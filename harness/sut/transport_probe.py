@@ -17,7 +17,8 @@ Rules:
 - Refused means the platform served nothing: the handshake failed, the connection closed
   before an answer (TLS 1.3 rejects a client certificate after the client's side of the
   handshake is done), or an HTTP 401/403 came back. Served means an HTTP 2xx answer.
-- A platform that cannot be reached at all (TCP refused, timeout) is `SUTError`, not a refusal.
+- A platform that cannot be reached at all (TCP refused, timeout), or whose server certificate the
+  lab's CA does not verify, is `SUTError` (verdict error), not a refusal.
 - To offer TLS 1.0/1.1 the probe lowers OpenSSL's security level for that one connection; the
   harness's own connections keep the library defaults. When the local OpenSSL cannot offer the
   version at all, the probe raises ``tls-version-unavailable`` instead of reporting a refusal
@@ -143,6 +144,10 @@ class HttpTransportProbe:
             try:
                 try:
                     connection.connect()
+                except ssl.SSLCertVerificationError as exc:   # the platform's own certificate: not a refusal
+                    raise SUTError(f"{self.base_url} presents a certificate the credentials' ca.pem does not "
+                                   f"verify: {exc.verify_message}", code="sut-untrusted-certificate", field=path,
+                                   expected="a server certificate of the lab's CA", actual=str(exc)) from exc
                 except ssl.SSLError as exc:
                     if exc.reason in ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE"):   # refused here, unsent
                         raise _unavailable(tls_version, str(exc)) from exc

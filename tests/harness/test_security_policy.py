@@ -166,3 +166,17 @@ def test_a_version_the_harness_cannot_offer_is_never_counted_as_refused(credenti
         with pytest.raises(HarnessError) as unable:
             sut.probe_connection(tls_version="1.1")
     assert unable.value.code == "tls-version-unavailable"
+
+
+def test_a_platform_certificate_the_lab_cannot_verify_is_an_error_not_a_refusal(credentials, tmp_path):
+    # the platform serves a certificate of another CA: the harness never reached it, so no
+    # refusal may be credited to it
+    from harness.errors import SUTError
+    from harness.sut.http import HttpSUT
+    other = tmp_path / "other-pki"
+    pki.init(other, ("alice",))
+    with serving_in_thread(tmp_path / "db.sqlite3", test_mode=True, log_stream=None,
+                           tls=TlsSettings.from_dir(other)) as running:
+        with pytest.raises(SUTError) as unreached:
+            HttpSUT(running.url, credentials=credentials).probe_connection(certificate="expired")
+    assert unreached.value.code == "sut-untrusted-certificate"
