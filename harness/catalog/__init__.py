@@ -37,6 +37,8 @@ class Profile:
     name: str
     description: str
     include: tuple[str, ...]
+    # the security policy a declared profile states (catalog/security_policy.py; Y2072-10-02)
+    security_policy: object | None = None
 
     def covers(self, requirement_id: str) -> bool:
         return any(fnmatch.fnmatchcase(requirement_id, pattern) for pattern in self.include)

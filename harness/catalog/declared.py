@@ -12,6 +12,7 @@ are reported ``not-applicable`` (their scenarios skipped and listed, never dropp
     roles: [market]              # market, prosumer, distribution, operation, aggregator, decisions
     optional: []                 # recommended requirement ids implemented, or "all"
     include: ["MSG-*", "MKT-*"]  # further patterns claimed as they are
+    security_policy: {...}       # optional: what Y2072-10-02 holds it to (catalog/security_policy.py)
 
 Roles map to the catalog's domains: ``market`` (7.5, 8.2.1), ``prosumer`` (7.1 customer domain,
 8.2.3), ``distribution`` (7.2, 8.2.4 utility grid), ``operation`` (7.3), ``aggregator`` (7.4
@@ -37,7 +38,7 @@ ROLE_DOMAINS = {
     # retailer selection, signed trade records): claimed by a platform that offers them
     "decisions": ("market-decisions",),
 }
-_KEYS = {"name", "description", "roles", "optional", "include"}
+_KEYS = {"name", "description", "roles", "optional", "include", "security_policy"}
 
 
 def looks_like_file(name: str) -> bool:
@@ -104,4 +105,8 @@ def load_declared(path_text: str, requirements, profile_class):
                 and any(fnmatch.fnmatchcase(r.id, pattern) for pattern in include)]
     name = data.get("name") or path.stem
     description = data.get("description") or f"declared by {path.name}: roles {', '.join(roles) or 'none'}"
-    return profile_class(str(name), str(description), tuple(claimed))
+    policy = None
+    if "security_policy" in data:
+        from .security_policy import parse
+        policy = parse(data["security_policy"], where)
+    return profile_class(str(name), str(description), tuple(claimed), security_policy=policy)

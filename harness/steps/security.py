@@ -40,6 +40,7 @@ class SecurityAttempt:
     what: str = ""
     views: dict = field(default_factory=dict)   # caller -> its PartyView, kept for replays
     log_mark: int | None = None                 # where the platform's log stood (service_log.py)
+    probe: object | None = None                 # a ConnectionProbe (security_policy.py, Y2072-10-02)
 
 
 @pytest.fixture

@@ -15,3 +15,4 @@ from harness.steps.optimality import *  # noqa: F401,F403
 from harness.steps.trade_records import *  # noqa: F401,F403
 from harness.steps.retail import *  # noqa: F401,F403
 from harness.steps.security import *  # noqa: F401,F403
+from harness.steps.security_policy import *  # noqa: F401,F403

@@ -37,6 +37,7 @@ from . import Response, SUTDescription
 from .domains import HttpDomainOps
 from .http_parties import OPERATOR, HttpPartyViews, client_context
 from .http_vtn import HttpVtnClient
+from .transport_probe import HttpTransportProbe
 
 DEFAULT_TIMEOUT_S = 30.0
 _REFUSALS = {404: "not-found", 409: "conflict", 422: "rejected",
@@ -53,7 +54,7 @@ def _q(identifier: str) -> str:
     return quote(str(identifier), safe="")
 
 
-class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews):
+class HttpSUT(HttpDomainOps, HttpVtnClient, HttpPartyViews, HttpTransportProbe):
     """A MarketSUT reached over the HTTP binding.
 
     Args:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -73,6 +74,7 @@ class HttpPartyViews:
     _replaying: tuple | None = None
     _alter: bool = False
     _signing_key = None
+    _sign_offset_s: int | None = None
 
     def _prepare_request(self, method: str, path: str, data: bytes | None, headers: dict) -> tuple:
         if self._replaying is not None:
@@ -83,7 +85,11 @@ class HttpPartyViews:
         if self._signing_key is None:
             pem = (self.credentials / f"{self.identity}.key").read_bytes()
             self._signing_key = serialization.load_pem_private_key(pem, password=None)
-        headers = {**headers, **request_signature.sign(self._signing_key, method, path, data or b"")}
+        created = None
+        if self._sign_offset_s is not None:  # sign_next_at (Y2072-10-02: the declared freshness window)
+            created, self._sign_offset_s = int(time.time()) + self._sign_offset_s, None
+        headers = {**headers, **request_signature.sign(self._signing_key, method, path, data or b"",
+                                                       created=created)}
         if self._alter:
             self._alter, data = False, altered(data or b"")
         self._last_signed = (method, path, data, headers)
@@ -100,6 +106,10 @@ class HttpPartyViews:
     def alter_next(self) -> None:
         """Change the body of the next signed request after signing it."""
         self._alter = True
+
+    def sign_next_at(self, offset_s: int) -> None:
+        """Date the next signed request ``offset_s`` seconds from now (negative: in the past)."""
+        self._sign_offset_s = int(offset_s)
 
     @property
     def authenticates_parties(self) -> bool:

@@ -38,6 +38,7 @@ class PartyView(Protocol):
     # a participant's changes (the POST operations) are signed (README, "Signed requests")
     def replay_last(self) -> Response: ...
     def alter_next(self) -> None: ...
+    def sign_next_at(self, offset_s: int) -> None: ...   # date the next signature (Y2072-10-02)
 
 
 @runtime_checkable

@@ -31,6 +31,7 @@ class ReferencePartyView:
         self._sut, self._principal, self._key = sut, principal, key
         self._last: tuple | None = None
         self._alter = False
+        self._sign_offset_s: int | None = None
 
     def _refused(self, denied: AccessDenied) -> Response:
         return Response(denied.status, None, (denied.to_record(),))
@@ -45,7 +46,10 @@ class ReferencePartyView:
                 if signed is None:
                     path = "/" + "/".join((operation, *ids))
                     data = json.dumps(body, sort_keys=True, default=str).encode("utf-8")
-                    headers = request_signature.sign(self._key, "POST", path, data)
+                    created = None
+                    if self._sign_offset_s is not None:  # sign_next_at
+                        created, self._sign_offset_s = int(time.time()) + self._sign_offset_s, None
+                    headers = request_signature.sign(self._key, "POST", path, data, created=created)
                     if self._alter:
                         self._alter, data = False, altered(data)
                     signed = (path, data, headers)
@@ -66,6 +70,9 @@ class ReferencePartyView:
 
     def alter_next(self) -> None:
         self._alter = True
+
+    def sign_next_at(self, offset_s: int) -> None:
+        self._sign_offset_s = int(offset_s)
 
     def __getattr__(self, name: str):
         if name in OPERATIONS:
