@@ -34,7 +34,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 run: system-packages $(STAMP)  ## full conformance suite against the bundled reference broker; reports in reports/
-	$(BIN)/harness run --sut reference+https --report-dir reports --city-scale
+	$(BIN)/harness run --sut reference+https --profile profiles/reference-broker.yaml --report-dir reports --city-scale
 
 test: system-packages $(TEST_STAMP)  ## the project's own tests
 	$(BIN)/python -m pytest

@@ -26,7 +26,7 @@ from .openadr_vtn import MAX_XML_BYTES, VTN_PREFIX, Vtn, VtnSettings
 from .routes import MAX_BODY_BYTES, ROUTE_WORDS, ROUTES, Route
 
 if TYPE_CHECKING:
-    from .http_service import BrokerService
+    from .broker_service import BrokerService
 
 
 class BrokerHTTPServer(tls_auth.AuthenticatingServer, EventLoopHTTPServer):

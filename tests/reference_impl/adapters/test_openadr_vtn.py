@@ -10,7 +10,7 @@ import pytest
 from harness.protocols import oadr_codec as oc
 from harness.protocols import oadr_schema
 from harness.protocols.oadr_codec import EiResponse
-from reference_impl.adapters.http_service import BrokerService
+from reference_impl.adapters.broker_service import BrokerService
 from reference_impl.adapters.openadr_vtn import HttpRefusal, Vtn, VtnSettings
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
