@@ -26,6 +26,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from .core import dr_events as dr
+from .core import dr_opts as opts
 from .core import dr_outbox as ob
 from .core.dr_reports import (DEFAULT_GRANULARITY, ReportData, ReportRegistration, locate, plan_requests,
                               readings_from_update)
@@ -184,8 +185,8 @@ class DemandResponseMixin:
         with self.repo.transaction():
             registration = self._ven(ven_id)
             previous = self.repo.get("dr_opts", f"{event_id}|{ven_id}")
-            opt = dr.record_opt(self._dr_event(event_id), registration,
-                                dr.OptResponse.from_record(previous) if previous else None,
+            opt = opts.record_opt(self._dr_event(event_id), registration,
+                                opts.OptResponse.from_record(previous) if previous else None,
                                 opt_type, modification_number, now, event_id=event_id,
                                 source=source, opt_id=opt_id, reason=reason)
             self.repo.put("dr_opts", opt.to_record())
@@ -320,6 +321,6 @@ class DemandResponseMixin:
         with self.repo.transaction():
             self._ven(ven_id)
             found = [r for r in self.repo.find("dr_opts", ven_id=ven_id) if r.get("opt_id") == opt_id]
-            opt = ob.cancel_opt(dr.OptResponse.from_record(found[0]) if found else None, opt_id, now)
+            opt = ob.cancel_opt(opts.OptResponse.from_record(found[0]) if found else None, opt_id, now)
             self.repo.put("dr_opts", opt.to_record())
         return opt.to_record()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import parsing as p
-from .dr_events import OptResponse
+from .dr_opts import OptResponse
 from .errors import FieldError, NotFound
 from .states import next_state
 

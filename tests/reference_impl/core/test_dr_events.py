@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from reference_impl.core import dr_events as dr
+from reference_impl.core import dr_opts as opts
 from reference_impl.core.errors import Conflict, NotFound, Rejected
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
@@ -159,7 +160,7 @@ def test_events_for_a_ven_are_its_targets_until_they_end():
 
 # -- opts ------------------------------------------------------------------------------------
 def opt(event, previous=None, opt_type="optIn", modification=0, at=NOW, reg=None):
-    return dr.record_opt(event, reg or registration(), previous, opt_type, modification, at,
+    return opts.record_opt(event, reg or registration(), previous, opt_type, modification, at,
                          event_id="DR-1", source="oadrCreatedEvent")
 
 
@@ -171,18 +172,18 @@ def test_opts_follow_the_state_table():
     assert out.state == "opted-out"
     assert opt(event, out, "optOut").state == "opted-out"
     assert opt(event, out, "optIn").state == "opted-in"
-    assert dr.OptResponse.from_record(first.to_record()) == first
-    assert set(dr.OPT_TRANSITIONS.values()) == {"opted-in", "opted-out"}
+    assert opts.OptResponse.from_record(first.to_record()) == first
+    assert set(opts.OPT_TRANSITIONS.values()) == {"opted-in", "opted-out"}
 
 
 @pytest.mark.parametrize("make, error, code", [
-    (lambda e: dr.record_opt(None, registration(), None, "optIn", 0, NOW, event_id="X", source="s"),
+    (lambda e: opts.record_opt(None, registration(), None, "optIn", 0, NOW, event_id="X", source="s"),
      NotFound, "unknown-event"),
     (lambda e: opt(e, reg=registration("ven-b", "VEN-9")), Rejected, "not-targeted"),
     (lambda e: opt(e, opt_type="maybe"), Rejected, "invalid-value"),
     (lambda e: opt(e, modification=1), Conflict, "stale-modification"),
     (lambda e: opt(e, at=START + timedelta(hours=1)), Conflict, "event-completed"),
-    (lambda e: opt(e, previous=dr.OptResponse(event_id="DR-1", ven_id="VEN-1", state="withdrawn",
+    (lambda e: opt(e, previous=opts.OptResponse(event_id="DR-1", ven_id="VEN-1", state="withdrawn",
                                                modification_number=0, source="s", updated_at=NOW)),
      Conflict, "illegal-transition"),
 ])

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from reference_impl.core import dr_outbox as ob
-from reference_impl.core.dr_events import OptResponse
+from reference_impl.core.dr_opts import OptResponse
 from reference_impl.core.errors import Conflict, NotFound
 
 NOW = datetime(2026, 6, 1, 8, tzinfo=timezone.utc)
