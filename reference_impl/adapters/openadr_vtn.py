@@ -52,9 +52,11 @@ from harness.protocols import oadr_schema
 from harness.protocols.oadr_codec import EiResponse
 
 from ..core.dr_events import DrEvent
-from ..core.dr_reports import DEFAULT_GRANULARITY, DataInterval, DataPoint, ReportData, ReportRegistration
-from ..core.errors import FieldError, MarketError, NotFound, Rejected
+from ..core.dr_reports import DEFAULT_GRANULARITY
+from ..core.errors import FieldError, MarketError, Rejected
 from . import tls_auth, ven_identity
+from .vtn_answers import _ei
+from .vtn_reports import ReportServices
 
 VTN_PREFIX = "/OpenADR2/Simple/2.0b/"
 MAX_XML_BYTES = 1 << 20                 # 1 MiB; xml_safety's own limit (4 MiB) stays behind it
@@ -66,10 +68,6 @@ SERVICES: dict[str, tuple[type, ...]] = {
     "EiOpt": (oc.CreateOpt, oc.CancelOpt),
     "OadrPoll": (oc.Poll,),
 }
-# EI application codes (OpenADR 2.0b; openleadr.enums.STATUS_CODES)
-EI_BY_CODE = {"unknown-ven": "463", "stale-modification": "450", "not-targeted": "462",
-              "unknown-meter": "452", "unknown-opt": "452", "unknown-report": "452"}
-EI_BY_STATUS = {"rejected": "454", "not-found": "452", "conflict": "451"}
 IDLE_ANSWERS = 100_000          # cached "nothing pending" poll answers (one per VEN) before a clear
 _NOTHING_PENDING = object()     # _poll's answer when the VEN has nothing waiting (see Vtn._idle_answer)
 
@@ -93,24 +91,11 @@ class HttpRefusal(Exception):
         self.status, self.code, self.headers = status, code, headers or {}
 
 
-def _ei(request_id: str | None, refusal: MarketError | None = None) -> EiResponse:
-    if refusal is None:
-        return EiResponse(request_id or "", "200", "OK")
-    first = refusal.errors[0]
-    code = EI_BY_CODE.get(first.code, EI_BY_STATUS[refusal.status])
-    return EiResponse(request_id or "", code, f"{first.code} at {first.field or '/'}: {first.message}"[:500])
-
-
 def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _require_ven_id(ven_id: str | None) -> None:
-    if ven_id is None:  # ei:venID is optional in these messages, but this VTN needs to know
-        raise NotFound(FieldError("unknown-ven", "/ven_id", "the message names no venID"))
-
-
-class Vtn:
+class Vtn(ReportServices):
     """The VTN endpoints of one `BrokerService` (``service.broker`` and ``service.lock``)."""
 
     def __init__(self, service, settings: VtnSettings | None = None, log: Callable[[str], None] | None = None):
@@ -302,52 +287,6 @@ class Vtn:
                 refusal = exc
         return oc.CreatedOpt(_ei(m.request_id, refusal), m.opt_id)
 
-    def _register_report(self, broker, m: oc.RegisterReport):
-        registrations = [ReportRegistration(
-            ven_id=m.ven_id or "", report_specifier_id=r.report_specifier_id, report_name=r.report_name,
-            data_points=tuple(DataPoint(
-                r_id=d.r_id, resource_ids=d.data_source.resource_ids if d.data_source else (),
-                unit=("energyReal" if isinstance(d.unit, oc.EnergyReal)
-                      else "powerReal" if isinstance(d.unit, oc.PowerReal) else None),
-                scale=getattr(d.unit, "scale", None),
-                min_period=d.sampling_rate.min_period if d.sampling_rate else None,
-                max_period=d.sampling_rate.max_period if d.sampling_rate else None)
-                for d in r.descriptions),
-            registered_at=r.created)
-            for r in m.reports]
-        try:
-            _require_ven_id(m.ven_id)
-            planned = broker.register_ven_reports(m.ven_id, registrations, self.settings.report_granularity)
-        except MarketError as refusal:
-            return oc.RegisteredReport(_ei(m.request_id, refusal), ven_id=m.ven_id)
-        requests = tuple(oc.ReportRequest(
-            p["report_request_id"], p["report_specifier_id"],
-            tuple(oc.SpecifierPayload(r_id) for r_id in p["requested_r_ids"]),
-            granularity=timedelta(seconds=p["granularity_s"]),
-            report_back_duration=self.settings.report_back_duration)
-            for p in planned if p["report_request_id"])
-        return oc.RegisteredReport(_ei(m.request_id), requests, ven_id=m.ven_id)
-
-    def _update_report(self, broker, m: oc.UpdateReport):
-        data = [ReportData(r.report_specifier_id, tuple(
-            DataInterval(i.dtstart, i.duration, tuple((p.r_id, p.value) for p in i.payloads))
-            for i in r.intervals)) for r in m.reports]
-        try:
-            _require_ven_id(m.ven_id)
-            broker.store_ven_report(m.ven_id, m.request_id, data)
-        except MarketError as refusal:
-            return oc.UpdatedReport(_ei(m.request_id, refusal), ven_id=m.ven_id)
-        return oc.UpdatedReport(_ei(m.request_id), ven_id=m.ven_id)
-
-    def _created_report(self, broker, m: oc.CreatedReport):
-        try:
-            if m.ven_id is not None:
-                broker._ven(m.ven_id)
-                broker.acknowledge_outbound(m.ven_id, "create-report", m.response.code)
-        except MarketError as refusal:
-            return oc.Response(_ei(m.response.request_id, refusal), ven_id=m.ven_id)
-        return oc.Response(_ei(m.response.request_id), ven_id=m.ven_id)
-
     def _poll(self, broker, m: oc.Poll):
         try:
             pending = broker.has_unsent_dr_events(m.ven_id)
@@ -371,21 +310,6 @@ class Vtn:
             granularity=timedelta(seconds=queued["granularity_s"] or 0),
             report_back_duration=timedelta(seconds=queued["report_back_duration_s"] or 0))
         return oc.CreateReport(queued["outbox_id"], (request,), queued["ven_id"])
-
-    def _canceled_report(self, broker, m: oc.CanceledReport):
-        try:
-            _require_ven_id(m.ven_id)
-            broker.acknowledge_outbound(m.ven_id, "cancel-report", m.response.code)
-        except MarketError as refusal:
-            return oc.Response(_ei(m.response.request_id, refusal), ven_id=m.ven_id)
-        return oc.Response(_ei(m.response.request_id), ven_id=m.ven_id)
-
-    def _cancel_report(self, broker, m: oc.CancelReport):
-        # A report is cancelled by the party that requested it; this VTN requests reports of
-        # VENs and offers none of its own, so there is nothing a VEN can cancel here.
-        refusal = NotFound(FieldError("unknown-report", "/report_request_ids",
-                                      "this VTN offers no reports; it has no report request of yours"))
-        return oc.CanceledReport(_ei(m.request_id, refusal), (), m.ven_id)
 
     def _cancel_opt(self, broker, m: oc.CancelOpt):
         try:
