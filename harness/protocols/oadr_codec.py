@@ -37,9 +37,9 @@ from .oadr_common import NS, OPT_REASONS, OPT_TYPES, Fields, MessageInvalid, fmt
 from .oadr_parts import (MESSAGES, Currency, EiResponse, EnergyReal, Period, PowerReal, Reader, Target, add,
                          add_message, message, xpath_of)
 from .oadr_events import CreatedEvent, DistributeEvent, Event, EventResponse, Interval, Signal
-from .oadr_reports import (RegisteredReport, RegisterReport, Report, ReportDescription,
-                           ReportInterval, ReportPayload, ReportRequest, SamplingRate,
-                           SpecifierPayload, UpdateReport)
+from .oadr_reports import (RegisterReport, Report, ReportDescription, ReportInterval, ReportPayload,
+                           SamplingRate, UpdateReport)
+from .oadr_report_requests import RegisteredReport, ReportRequest, SpecifierPayload
 from .oadr_registration import CreatedPartyRegistration, CreatePartyRegistration, Profile
 from .oadr_cancel import CanceledOpt, CanceledReport, CancelOpt, CancelReport
 from .oadr_requests import (CanceledPartyRegistration, CancelPartyRegistration, CreatedReport,

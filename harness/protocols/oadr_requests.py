@@ -25,8 +25,8 @@ from lxml import etree
 
 from .oadr_cancel import CancelReport
 from .oadr_common import Fields
-from .oadr_parts import EiResponse, Reader, add, add_message, message, xpath_of
-from .oadr_reports import ReportRequest
+from .oadr_parts import EiResponse, Reader, add, add_message, message
+from .oadr_report_requests import ReportRequest
 
 
 @message
