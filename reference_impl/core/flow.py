@@ -47,7 +47,6 @@ Rules: sans-IO (numpy only); bad input is rejected by ``TradingNetwork``'s own v
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
