@@ -49,30 +49,43 @@ def signature_problems(entries: Sequence[Mapping], key: Mapping) -> list[str]:
     return problems
 
 
+def _figures(index: int, record, problems: list[str]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(amount, transfer cost, generation cost) of one ledger entry's trade record, after the checks
+    every record takes: all fields present, numbers decimal, and the seed 004 §7.2 price equal to
+    amount * transfer cost * generation cost / token price. Problems are appended; None when the
+    record cannot be read any further."""
+    if not isinstance(record, Mapping):
+        problems.append(f"entry {index}: no trade record")
+        return None
+    missing = [f for f in FIELDS if f not in record]
+    if missing:
+        problems.append(f"entry {index}: the record lacks {missing}")
+        return None
+    try:
+        a, tc, gc, tp, price = (Decimal(str(record[f])) for f in (
+            "amount_kwh", "transfer_cost_per_kwh", "generation_cost_per_kwh", "token_price",
+            "trade_price_tokens"))
+    except InvalidOperation:
+        problems.append(f"entry {index}: a number in the record is not a decimal")
+        return None
+    if tp <= 0 or price != a * tc * gc / tp:
+        problems.append(f"entry {index}: price {price} is not {a} x {tc} x {gc} / {tp}")
+    return a, tc, gc
+
+
 def content_problems(entries: Sequence[Mapping], contracts: Sequence[Mapping]) -> list[str]:
     """Records that lack a field, disagree with their contract, or misstate the §7.2 price."""
     by_id = {c["contract_id"]: c for c in contracts}
     problems, seen = [], set()
     for index, envelope in trade_records(entries):
         record = envelope.get("record") if isinstance(envelope, Mapping) else None
-        if not isinstance(record, Mapping):
-            problems.append(f"entry {index}: no trade record")
+        if isinstance(record, Mapping) and all(f in record for f in FIELDS):
+            seen.add(record["trade_id"])
+        read = _figures(index, record, problems)
+        if read is None:
             continue
-        missing = [f for f in FIELDS if f not in record]
-        if missing:
-            problems.append(f"entry {index}: the record lacks {missing}")
-            continue
+        a, tc, gc = read
         contract = by_id.get(record["trade_id"])
-        seen.add(record["trade_id"])
-        try:
-            a, tc, gc, tp, price = (Decimal(str(record[f])) for f in (
-                "amount_kwh", "transfer_cost_per_kwh", "generation_cost_per_kwh", "token_price",
-                "trade_price_tokens"))
-        except InvalidOperation:
-            problems.append(f"entry {index}: a number in the record is not a decimal")
-            continue
-        if tp <= 0 or price != a * tc * gc / tp:
-            problems.append(f"entry {index}: price {price} is not {a} x {tc} x {gc} / {tp}")
         if contract is None:
             problems.append(f"entry {index}: trade {record['trade_id']!r} is no contract of the clearing")
             continue
@@ -117,19 +130,11 @@ def flow_record_problems(entries: Sequence[Mapping], instance: Mapping, answer: 
     problems, seen = [], set()
     for index, envelope in trade_records(entries):
         record = envelope.get("record") if isinstance(envelope, Mapping) else None
-        if not isinstance(record, Mapping) or any(f not in record for f in FIELDS):
-            problems.append(f"entry {index}: the trade record lacks one of {list(FIELDS)}")
+        read = _figures(index, record, problems)
+        if read is None:
             continue
+        a, tc, gc = read
         pair = (record["generator"], record["buyer"])
-        try:
-            a, tc, gc, tp, price = (Decimal(str(record[f])) for f in (
-                "amount_kwh", "transfer_cost_per_kwh", "generation_cost_per_kwh", "token_price",
-                "trade_price_tokens"))
-        except InvalidOperation:
-            problems.append(f"entry {index}: a number in the record is not a decimal")
-            continue
-        if tp <= 0 or price != a * tc * gc / tp:
-            problems.append(f"entry {index}: price {price} is not {a} x {tc} x {gc} / {tp}")
         if pair not in answered:
             problems.append(f"entry {index}: trade {record['trade_id']!r} ({pair[0]} -> {pair[1]}) "
                             "is no flow of the answer")
