@@ -28,11 +28,11 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .oracle import Metered, OracleRefusal, OracleTariff, recompute_bill
+from .oracle import OracleBill, OracleRefusal, OracleTariff, recompute_bill
 from .oracle_cbl import dr_credit
 
 _PSEUDONYM = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
@@ -64,16 +64,6 @@ class BillContext:
     pseudonym_key: bytes | None = None
     signature_error: str | None = None
     signature_checked: bool = True
-
-
-@dataclass
-class Recomputed:
-    totals: Metered | None = None
-    lines: list[dict] = field(default_factory=list)
-    subtotal: Decimal | None = None
-    tax: Decimal | None = None
-    total: Decimal | None = None
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,12 +110,10 @@ def bare_hashes(identifier: str) -> set[str]:
     return digests | {"hmac-sha256:" + d for d in digests}
 
 
-def recompute(bill: Mapping, tariff: Mapping | OracleTariff, readings: Sequence) -> Recomputed:
+def recompute(bill: Mapping, tariff: Mapping | OracleTariff, readings: Sequence) -> OracleBill:
     """The bill as the oracle makes it from the data (DR credit lines as the bill states)."""
     tariff = tariff if isinstance(tariff, OracleTariff) else OracleTariff(tariff)
-    again = recompute_bill(bill, tariff, _readings(readings))
-    return Recomputed(totals=again.metered, lines=again.lines, subtotal=again.subtotal, tax=again.tax,
-                      total=again.total, problem=again.problem)
+    return recompute_bill(bill, tariff, _readings(readings))
 
 
 def _f(requirement: str, check: str, passed: bool, field: str = "", expected=None, actual=None) -> Finding:
@@ -140,7 +128,7 @@ def _scale_error(stated: Decimal, metered: Decimal) -> bool:
                for factor in (Decimal(1000), Decimal("0.001"), Decimal(1_000_000), Decimal("0.000001")))
 
 
-def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = None) -> list[Finding]:
+def sc38_findings(bill: Mapping, ctx: BillContext, again: OracleBill | None = None) -> list[Finding]:
     tariff = OracleTariff(ctx.tariff)
     readings = _readings(ctx.readings)
     again = again or recompute(bill, tariff, readings)
@@ -156,7 +144,7 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
     unit = bill.get("energy_unit")
     found.append(_f("SC38-UNIT", "energy unit declared (EMIX energyReal, Wh x SI scale)", unit in SCALES,
                     "/bill/metering/energyUnit", sorted(SCALES), unit))
-    if again.totals is not None and unit in SCALES:
+    if again.metered is not None and unit in SCALES:
         stated = {(x["kind"], x["period"]): Decimal(x["quantity"]) for x in bill["lines"] if x["unit"] != "day"}
         for line in again.lines:
             key = (line["kind"], line["period"])
@@ -169,7 +157,7 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
     # billing mode declared and applied
     found.append(_f("SC38-MODE", "declared billing mode = tariff's", bill["billing_mode"] == tariff.billing_mode,
                     "/bill/tariff/billingMode", tariff.billing_mode, bill["billing_mode"]))
-    if again.totals is not None:
+    if again.metered is not None:
         shape = sorted((x["kind"], x["period"], str(Decimal(x["unit_price"]).normalize())) for x in again.lines
                        if x["kind"] != "dr-credit" and not (x["kind"] == "energy" and tariff.energy_kind == "dynamic"))
         shown = sorted((x["kind"], x["period"], str(Decimal(x["unit_price"]).normalize())) for x in bill["lines"]
@@ -180,7 +168,7 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
     rule = bill.get("rounding", {})
     found.append(_f("SC38-ACCURACY", "declared rounding rule = tariff's", rule == tariff.rounding,
                     "/bill/tariff/rounding", tariff.rounding, rule))
-    if again.totals is not None:
+    if again.metered is not None:
         stated = {(x["kind"], x["period"]): Decimal(x["amount"]) for x in bill["lines"]}
         for line in again.lines:
             key = (line["kind"], line["period"])
@@ -194,11 +182,11 @@ def sc38_findings(bill: Mapping, ctx: BillContext, again: Recomputed | None = No
             shown = Decimal(bill["tax"]["amount"] if key == "tax" else bill["total"])
             found.append(_f("SC38-ACCURACY", f"{key} recomputed", shown == value, f"/bill/{key}", str(value), str(shown)))
     # completeness
-    if again.totals is None:
+    if again.metered is None:
         found.append(_f("SC38-COMPLETENESS", "metered data covers the period", False, "/bill/period",
                         "a reading for every interval", again.problem))
     else:
-        t = again.totals
+        t = again.metered
         share = (Decimal(100 * (t.intervals_actual - t.intervals_estimated)) / t.intervals_actual).quantize(Decimal("0.01"))
         m = bill["metering"]
         for key, value in (("intervals_expected", t.intervals_expected), ("intervals_actual", t.intervals_actual),

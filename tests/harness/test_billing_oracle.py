@@ -158,7 +158,7 @@ def test_the_oracle_bills_like_the_reference_rules(seed):
     assert sorted((x["kind"], x["period"], Decimal(x["quantity"]), Decimal(x["amount"])) for x in again.lines) == \
         sorted((x.kind, x.period, x.quantity, x.amount) for x in lines)
     assert (again.subtotal, again.tax, again.total) == (subtotal, tax, total)
-    m = again.totals
+    m = again.metered
     assert (m.intervals_expected, m.intervals_actual, m.intervals_estimated, m.granularity_minutes) == \
         (totals.intervals_expected, totals.intervals_actual, totals.intervals_estimated, totals.granularity_minutes)
 
