@@ -16,10 +16,12 @@ Pure: records in, figures out. Refusals are `OracleRefusal` with the reason.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,10 +114,26 @@ class OracleTariff:
             return Decimal(str(next(p for p in self.energy["periods"] if p["name"] == name)["price_per_kwh"]))
         return Decimal("0")
 
+    @cached_property
+    def _dynamic(self) -> tuple[list[datetime], list[tuple[datetime, datetime, Decimal]], bool]:
+        """The price intervals read once: (starts, intervals, whether they are listed in order
+        without overlap, so that a bisection finds the same interval as a scan would)."""
+        items = [(datetime.fromisoformat(x["start"]), datetime.fromisoformat(x["end"]),
+                  Decimal(str(x["price_per_kwh"]))) for x in self.energy["prices"]]
+        ordered = all(before[1] <= after[0] for before, after in zip(items, items[1:]))
+        return [x[0] for x in items], items, ordered
+
     def dynamic_price(self, start: datetime) -> Decimal:
-        for item in self.energy["prices"]:
-            if datetime.fromisoformat(item["start"]) <= start < datetime.fromisoformat(item["end"]):
-                return Decimal(str(item["price_per_kwh"]))
+        """The price of the first listed interval holding ``start``."""
+        starts, items, ordered = self._dynamic
+        if ordered:
+            position = bisect_right(starts, start) - 1
+            candidates = items[position:position + 1] if position >= 0 else []
+        else:
+            candidates = items
+        for first, end, price in candidates:
+            if first <= start < end:
+                return price
         raise OracleRefusal(f"tariff {self.tariff_id} states no dynamic price for the interval starting "
                             f"{start.isoformat()}")
 
