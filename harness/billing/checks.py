@@ -81,6 +81,9 @@ class Reading:
 def _readings(records: Sequence) -> list[Reading]:
     out = []
     for r in records:
+        if isinstance(r, Reading):      # already read (sc38_findings hands its list to recompute)
+            out.append(r)
+            continue
         if not isinstance(r, Mapping):
             r = {key: getattr(r, key) for key in ("meter_id", "interval_start", "interval_end", "energy_kwh",
                                                   "direction", "quality")}
