@@ -64,7 +64,7 @@ from ..core.errors import MarketError
 from ..access import AccessDenied, Principal
 from . import idempotency, tls_auth
 from .broker_server import BrokerHTTPServer  # issue 8 load: the asyncio server, out of this module
-from .broker_service import TEST_EPOCH, BrokerService  # noqa: F401 (re-exported)
+from .broker_service import BrokerService
 from .openadr_vtn import VTN_PREFIX, VtnSettings
 from .routes import MAX_BODY_BYTES, ROUTE_WORDS, ROUTES, Route  # noqa: F401 (re-exported)
 
